@@ -1,0 +1,1 @@
+"""Model loading, pooling and the per-layer token view."""

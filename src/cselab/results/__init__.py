@@ -1,0 +1,1 @@
+"""The tidy results table and learning dynamics."""
