@@ -5,10 +5,12 @@ from cselab.results.table import concat_tables, make_table, read_table, write_ta
 
 
 def test_roundtrip_with_subset_of_columns(tmp_path):
-    table = make_table([{"model": "m", "corpus": "c", "layer": 3, "metric": "anisotropy",
-                         "value": 0.25}])
-    path = write_table(table, tmp_path / "metrics.csv",
-                       columns=["model", "corpus", "layer", "metric", "value"])
+    table = make_table(
+        [{"model": "m", "corpus": "c", "layer": 3, "metric": "anisotropy", "value": 0.25}]
+    )
+    path = write_table(
+        table, tmp_path / "metrics.csv", columns=["model", "corpus", "layer", "metric", "value"]
+    )
     assert path.read_text().splitlines()[0] == "model,corpus,layer,metric,value"
     back = read_table(path)
     assert back.loc[0, "value"] == 0.25 and back.loc[0, "step"] == -1 and back.loc[0, "run"] == ""

@@ -113,7 +113,7 @@ def load_model(
     target = resolve_model(name_or_path)
     try:
         model = SentenceTransformer(target, device=device, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         raise _hub_error(str(name_or_path), exc) from exc
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length

@@ -51,9 +51,11 @@ def st_pooling_mode(model) -> str | None:
         config = getattr(module, "get_config_dict", lambda: {})()
         mode = config.get("pooling_mode")
         if mode is None:
-            for key, name in (("pooling_mode_mean_tokens", "mean"),
-                              ("pooling_mode_cls_token", "cls"),
-                              ("pooling_mode_max_tokens", "max")):
+            for key, name in (
+                ("pooling_mode_mean_tokens", "mean"),
+                ("pooling_mode_cls_token", "cls"),
+                ("pooling_mode_max_tokens", "max"),
+            ):
                 if config.get(key):
                     mode = name
         if mode is not None:

@@ -1,0 +1,1 @@
+"""Corpora, pairs and STS data loaders."""

@@ -1,0 +1,41 @@
+"""The streaming-metric protocol shared by every geometry metric.
+
+A metric sees one layer's token embeddings batch by batch (``update``), keeps running
+sums only (never all embeddings), and returns named numbers (``compute``). Each metric
+also has a plain-function twin that takes all embeddings at once; tests check that the
+two agree with a brute-force O(N²) reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+
+@dataclass
+class TokenBatch:
+    """One layer's view of a batch of sentences, flattened over tokens.
+
+    embeddings:   (n_tokens, d) float, contextual vectors of the kept tokens
+    token_ids:    (n_tokens,) long, vocabulary ids (the "word" for self-similarity)
+    sentence_ids: (n_tokens,) long, corpus-wide sentence index; a sentence's tokens are
+                  contiguous and never split across batches
+    positions:    (n_tokens,) long, position of the token in its tokenized sentence
+    """
+
+    embeddings: torch.Tensor
+    token_ids: torch.Tensor
+    sentence_ids: torch.Tensor
+    positions: torch.Tensor
+
+
+class StreamingMetric(Protocol):
+    """update / compute / reset; ``compute`` returns ``{metric_name: value}``."""
+
+    def update(self, batch: TokenBatch) -> None: ...
+
+    def compute(self) -> dict[str, float]: ...
+
+    def reset(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Plots and the HTML report; both read tidy tables and compute no metric."""
