@@ -1,8 +1,21 @@
-"""`cselab report` (being written)."""
+"""`cselab report INPUTS... -o report.html`: one self-contained HTML page from result files."""
 
-from cselab.errors import CselabError
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
 
 
-def report() -> None:
-    """Not available yet."""
-    raise CselabError("cselab report is not available yet")
+def report(
+    inputs: list[Path] = typer.Argument(
+        ..., help="Run directories (metrics.csv, summary.json, config.yaml, SSC tables) or files."
+    ),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    title: str = typer.Option("cselab report", help="Title of the page."),
+) -> None:
+    """Plots and tables of every result given, with the configuration that produced them."""
+    from cselab.report.html import write_report
+
+    path = write_report(inputs, out, title=title)
+    typer.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -1,0 +1,205 @@
+"""Sentence corpora for geometry measurements.
+
+Formats (chosen by ``fmt`` or, with ``fmt="auto"``, by the file name):
+
+- ``text``: one sentence per line (``.txt`` and anything unknown); blank lines are errors.
+- ``csv`` / ``tsv``: a header row and a named ``column`` (``.csv`` / ``.tsv``).
+- ``jsonl``: one JSON object per line with a named ``column`` (``.jsonl``).
+- ``stsb``: the STS Benchmark split format (``sts-*.csv``); ``sts_sentences`` picks
+  sentence ``"1"`` (the protocol of Xiao et al. 2023), ``"2"`` or ``"both"``.
+- ``hf:NAME``: a Hugging Face dataset by name (``hf_config``, ``split``, ``column``), when
+  the hub is reachable.
+
+Every error names the file and, where one is at fault, the line. ``dedupe=True`` keeps the
+first occurrence of each sentence (the paper does not de-duplicate).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cselab.data.sts import read_stsbenchmark
+from cselab.errors import CselabError
+
+FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
+STS_SENTENCES = ("1", "2", "both")
+DEFAULT_CORPUS_NAME = "default_corpus.txt"
+_STSB_NAME = re.compile(r"^sts-(train|dev|test)\.csv$")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A named list of sentences; ``name`` fills the ``corpus`` column of result tables."""
+
+    name: str
+    sentences: list[str]
+
+
+def default_corpus_path() -> Path:
+    """The small corpus shipped in ``cselab/resources`` (one sentence per line)."""
+    path = Path(str(resources.files("cselab") / "resources" / DEFAULT_CORPUS_NAME))
+    if not path.is_file():
+        raise CselabError(f"the default corpus {str(path)!r} is not installed")
+    return path
+
+
+def detect_format(path: Path) -> str:
+    """Guess a file's format from its name."""
+    if _STSB_NAME.match(path.name):
+        return "stsb"
+    suffix = path.suffix.lower()
+    return {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl"}.get(suffix, "text")
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.exists():
+        raise CselabError(f"corpus file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise CselabError(f"corpus path {str(path)!r} is not a file")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise CselabError(f"corpus file {str(path)!r} is not UTF-8 text ({exc})") from exc
+    except OSError as exc:
+        raise CselabError(f"corpus file {str(path)!r} cannot be read ({exc})") from exc
+
+
+def read_text(path: Path) -> list[str]:
+    """One sentence per line; a blank line is an error naming its number."""
+    lines = _read_lines(path)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            raise CselabError(f"{path}:{number}: empty line (one sentence per line expected)")
+    return [line.strip() for line in lines]
+
+
+def read_delimited(path: Path, column: str | None, delimiter: str) -> list[str]:
+    """A header row, then one row per sentence; ``column`` names the sentence column."""
+    if column is None:
+        raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
+    lines = _read_lines(path)
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    if not rows:
+        raise CselabError(f"corpus file {str(path)!r} is empty")
+    header = rows[0]
+    if column not in header:
+        raise CselabError(f"{path}:1: no column {column!r} in the header; columns: {header}")
+    index = header.index(column)
+    sentences = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) <= index:
+            raise CselabError(
+                f"{path}:{number}: row has {len(row)} fields, column {column!r} is field "
+                f"{index + 1}"
+            )
+        if not row[index].strip():
+            raise CselabError(f"{path}:{number}: column {column!r} is empty")
+        sentences.append(row[index].strip())
+    return sentences
+
+
+def read_jsonl(path: Path, column: str | None) -> list[str]:
+    """One JSON object per line; ``column`` names the key holding the sentence."""
+    if column is None:
+        raise CselabError(f"{path}: give the sentence key (--column) for a JSONL file")
+    sentences = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CselabError(f"{path}:{number}: malformed JSON ({exc.msg})") from None
+        if not isinstance(record, dict) or column not in record:
+            raise CselabError(f"{path}:{number}: no key {column!r} in this JSON line")
+        value = record[column]
+        if not isinstance(value, str) or not value.strip():
+            raise CselabError(f"{path}:{number}: key {column!r} is not a non-empty string")
+        sentences.append(value.strip())
+    return sentences
+
+
+def read_stsb_sentences(path: Path, which: str = "1") -> list[str]:
+    """Sentences of an STS Benchmark split: sentence 1, sentence 2, or both (1 then 2 per row)."""
+    if which not in STS_SENTENCES:
+        raise CselabError(f"sts_sentences={which!r}; choose one of {list(STS_SENTENCES)}")
+    pairs = read_stsbenchmark(path)
+    if which == "1":
+        return [p.sentence1 for p in pairs]
+    if which == "2":
+        return [p.sentence2 for p in pairs]
+    return [s for p in pairs for s in (p.sentence1, p.sentence2)]
+
+
+def read_hf_dataset(name: str, config: str | None, split: str, column: str | None) -> list[str]:
+    """A column of a Hugging Face dataset (needs the hub or a local datasets cache)."""
+    if column is None:
+        raise CselabError(f"dataset {name!r}: give the sentence column (--column)")
+    try:
+        import datasets
+    except ImportError:
+        raise CselabError(f"dataset {name!r}: pip install datasets to read hub datasets") from None
+    try:
+        data = datasets.load_dataset(name, config, split=split)
+    except Exception as exc:  # noqa: BLE001 - the hub raises many kinds; report any of them
+        raise CselabError(
+            f"dataset {name!r} (config {config!r}, split {split!r}) could not be loaded: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if column not in data.column_names:
+        raise CselabError(f"dataset {name!r} has no column {column!r}; {data.column_names}")
+    return [str(s) for s in data[column]]
+
+
+def dedupe_sentences(sentences: list[str]) -> list[str]:
+    """Keep the first occurrence of each sentence, in order."""
+    return list(dict.fromkeys(sentences))
+
+
+def load_corpus(
+    source: str | os.PathLike[str] | None = None,
+    *,
+    fmt: str = "auto",
+    column: str | None = None,
+    sts_sentences: str = "1",
+    dedupe: bool = False,
+    hf_config: str | None = None,
+    split: str = "test",
+) -> Corpus:
+    """Read a corpus; ``source=None`` gives the shipped default corpus."""
+    if fmt not in FORMATS:
+        raise CselabError(f"corpus format {fmt!r}; choose one of {list(FORMATS)}")
+    text = str(source) if source is not None else None
+    if text is not None and text.startswith("hf:"):
+        name = text[3:]
+        sentences = read_hf_dataset(name, hf_config, split, column)
+        label = f"{name}:{split}:{column}"
+    else:
+        path = Path(text).expanduser() if text is not None else default_corpus_path()
+        kind = detect_format(path) if fmt == "auto" else fmt
+        if kind == "stsb":
+            sentences = read_stsb_sentences(path, sts_sentences)
+        elif kind in ("csv", "tsv"):
+            sentences = read_delimited(path, column, "," if kind == "csv" else "\t")
+        elif kind == "jsonl":
+            sentences = read_jsonl(path, column)
+        else:
+            sentences = read_text(path)
+        label = path.stem if text is not None else "default"
+        if kind == "stsb":
+            label = f"{path.stem}:s{sts_sentences}"
+    if dedupe:
+        sentences = dedupe_sentences(sentences)
+    if not sentences:
+        raise CselabError(f"corpus {text or 'default'!r} holds no sentences")
+    return Corpus(label, sentences)

@@ -1,0 +1,1 @@
+"""Evaluation of sentence encoders (STS: Spearman/Pearson of cosine vs gold scores)."""

@@ -1,0 +1,241 @@
+"""The report's sections, decided by what the input rows contain (no metric is computed).
+
+- gradient grid: rows with ``mu_pos``/``mu_neg`` (Li et al. 2024, Figs 2-4);
+- dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the last layer);
+- geometry: ``step < 0``, ``layer >= 0`` (Figs 2-7, one line per model), except the metrics
+  of Table 1 (rogue dimensions) and Table 3 (informativity), which are tables;
+- SSC tables (Table 2) and the SSC correlation curve (Fig. 24) from ``cselab compare``;
+- STS results from ``cselab evaluate``; configuration and versions of every input.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from cselab.report.inputs import ReportInputs
+from cselab.report.plots import (
+    figure_to_base64,
+    plot_over_layers,
+    plot_over_steps,
+    plot_ssc_correlation,
+)
+from cselab.report.tables import (
+    INFORMATIVITY_PATTERN,
+    ROGUE_PATTERN,
+    Table,
+    frame_table,
+    grouped_wide_tables,
+    over_layers_table,
+    over_steps_table,
+    sts_tables,
+    wide_table,
+)
+from cselab.results.table import NO_LAYER
+
+
+@dataclass
+class Figure:
+    title: str
+    png_base64: str
+    data: Table | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str = ""
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (label, preformatted text)
+
+
+def split_rows(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Partition the tidy rows into the report's kinds (see module doc)."""
+    is_grid = pd.Series(False, index=table.index)
+    if {"mu_pos", "mu_neg"} <= set(table.columns):
+        is_grid = table["mu_pos"].notna() & table["mu_neg"].notna()
+    rest = table[~is_grid]
+    static = rest[rest["step"] < 0]
+    rogue = static["metric"].str.match(ROGUE_PATTERN)
+    info = static["metric"].str.match(INFORMATIVITY_PATTERN)
+    plain = static[~rogue & ~info]
+    return {
+        "grid": table[is_grid],
+        "dynamics": rest[rest["step"] >= 0],
+        "geometry": plain[plain["layer"] >= 0],
+        "rogue": static[rogue],
+        "informativity": static[info],
+        "other": plain[plain["layer"] < 0],
+    }
+
+
+def _line_labels(rows: pd.DataFrame) -> pd.Series:
+    label = rows["model"].where(rows["model"] != "", "model")
+    if rows["corpus"].nunique() > 1:
+        label = label + " / " + rows["corpus"]
+    if rows["run"].nunique() > 1:
+        label = rows["run"] + ": " + label
+    return label
+
+
+def _embed(fig) -> str:
+    """Integer ticks on the x axis (layers, steps), then base64 PNG."""
+    fig.axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure_to_base64(fig)
+
+
+def geometry_section(rows: pd.DataFrame) -> Section:
+    rows = rows.assign(line=_line_labels(rows))
+    section = Section(
+        "geometry", "Geometry over layers", "One line per model (Xiao et al. 2023, Figs 2-7)."
+    )
+    for metric in rows["metric"].unique():
+        metric_rows = rows[rows["metric"] == metric]
+        fig = plot_over_layers(metric_rows.assign(model=metric_rows["line"]), metric)
+        section.figures.append(Figure(metric, _embed(fig), over_layers_table(metric_rows, metric)))
+    return section
+
+
+def dynamics_section(rows: pd.DataFrame) -> Section:
+    section = Section(
+        "dynamics",
+        "Training dynamics",
+        "Metric against training step, one line per run (Xiao et al. 2023, Figs 8-23); "
+        "per-layer metrics are drawn at their last layer.",
+    )
+    for metric in rows["metric"].unique():
+        metric_rows = rows[rows["metric"] == metric]
+        layers = sorted(set(metric_rows["layer"]) - {NO_LAYER})
+        layer = layers[-1] if layers else None
+        if layer is not None:
+            metric_rows = metric_rows[metric_rows["layer"] == layer]
+        title = metric if layer is None else f"{metric} (layer {layer})"
+        fig = plot_over_steps(metric_rows, metric)
+        section.figures.append(Figure(title, _embed(fig), over_steps_table(metric_rows, title)))
+    return section
+
+
+def gradient_section(rows: pd.DataFrame) -> Section:
+    from cselab.gradients.figures import plot_part_heatmap, plot_weight_share_curves
+
+    rows = rows.copy()
+    if "temperature" not in rows.columns:
+        rows["temperature"] = math.nan
+    rows["temperature"] = pd.to_numeric(rows["temperature"], errors="coerce")
+    section = Section(
+        "gradients",
+        "Gradient parts",
+        "Gradient dissipation, weight and ratio over a grid of positive / negative cosines "
+        "(Li et al. 2024).",
+    )
+    for run, group in rows.groupby("run", sort=False):
+        metrics = set(group["metric"])
+        if "hardest_weight_share" in metrics:
+            fig = plot_weight_share_curves(group)
+            section.figures.append(Figure(f"{run}: hardest_weight_share", figure_to_base64(fig)))
+        for metric in sorted(metrics - {"hardest_weight_share"}):
+            for tau in group["temperature"].drop_duplicates():
+                fig = plot_part_heatmap(group, metric, float(tau))
+                label = "" if math.isnan(tau) else f", τ = {tau:g}"
+                section.figures.append(Figure(f"{run}: {metric}{label}", figure_to_base64(fig)))
+        data = group[["metric", "temperature", "mu_pos", "mu_neg", "value"]]
+        section.tables.append(frame_table(data.reset_index(drop=True), f"{run}: grid values"))
+    return section
+
+
+def ssc_section(inputs: ReportInputs) -> Section | None:
+    extremes = inputs.ssc_frame("ssc_extremes")
+    curve = inputs.ssc_frame("ssc_correlation")
+    tokens = inputs.ssc_frame("ssc_tokens")
+    if extremes is None and curve is None and tokens is None:
+        return None
+    section = Section(
+        "ssc",
+        "Self-similarity change and frequency",
+        "ssc = (ss_f − ani_f) − (ss_v − ani_v) per token (Xiao et al. 2023, Table 2, Fig. 24).",
+    )
+    if extremes is not None:
+        section.tables.append(frame_table(extremes, "Tokens with the largest SSC (Table 2)"))
+    if curve is not None:
+        fig = plot_ssc_correlation(curve)
+        section.figures.append(
+            Figure(
+                "SSC correlation vs n (Fig. 24)", figure_to_base64(fig), frame_table(curve, "curve")
+            )
+        )
+    if tokens is not None:
+        section.tables.append(frame_table(tokens.head(50), "Most frequent tokens (first 50 rows)"))
+    return section
+
+
+def build_sections(inputs: ReportInputs) -> list[Section]:
+    """Every section for which the inputs hold something, in reading order."""
+    sections: list[Section] = []
+    if inputs.sts:
+        sts = Section("sts", "STS evaluation", "Spearman and Pearson × 100 of cosine vs gold.")
+        for result in inputs.sts:
+            sts.tables += sts_tables(result)
+        sections.append(sts)
+    parts = split_rows(inputs.metrics())
+    if not parts["geometry"].empty:
+        sections.append(geometry_section(parts["geometry"]))
+    if not parts["rogue"].empty:
+        sections.append(
+            Section(
+                "rogue",
+                "Rogue dimensions (Table 1)",
+                tables=grouped_wide_tables(
+                    parts["rogue"], ROGUE_PATTERN, "Dimension contributions"
+                ),
+            )
+        )
+    if not parts["informativity"].empty:
+        sections.append(
+            Section(
+                "informativity",
+                "Informativity (Table 3)",
+                "r² before vs after removing the top-k dimensions.",
+                tables=grouped_wide_tables(
+                    parts["informativity"], INFORMATIVITY_PATTERN, "Informativity r²"
+                ),
+            )
+        )
+    ssc = ssc_section(inputs)
+    if ssc is not None:
+        sections.append(ssc)
+    if not parts["dynamics"].empty:
+        sections.append(dynamics_section(parts["dynamics"]))
+    if not parts["grid"].empty:
+        sections.append(gradient_section(parts["grid"]))
+    if not parts["other"].empty:
+        sections.append(
+            Section(
+                "other",
+                "Other values",
+                tables=[wide_table(parts["other"], "Values without a layer")],
+            )
+        )
+    if inputs.configs:
+        config = Section(
+            "config", "Configuration and versions", "Exactly as recorded by the producing command."
+        )
+        for record in inputs.configs:
+            if record.versions:
+                frame = pd.DataFrame(
+                    sorted(record.versions.items()), columns=["package", "version"]
+                )
+                config.tables.append(frame_table(frame, f"versions: {record.label}"))
+            config.texts.append(
+                (
+                    record.label,
+                    json.dumps(record.content, indent=2, default=str, ensure_ascii=False),
+                )
+            )
+        sections.append(config)
+    return sections

@@ -1,0 +1,1 @@
+"""Data files shipped with cselab (read them with ``importlib.resources``)."""

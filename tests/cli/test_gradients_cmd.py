@@ -1,0 +1,32 @@
+"""`cselab gradients` end to end through the CLI entry point."""
+
+from __future__ import annotations
+
+import pytest
+
+from cselab.cli.main import main
+from cselab.results.table import read_table
+
+
+def test_gradients_command_writes_table_and_figures(tmp_path, capsys):
+    out = tmp_path / "grad"
+    args = ["gradients", "mpt", "--out", str(out), "--pos-grid", "0.5,0.9", "--neg-grid"]
+    args += ["0:0.6:3", "--rows", "4", "--negatives", "7", "--margin", "0.3"]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 0
+    table = read_table(out / "gradients.csv")
+    assert set(table["metric"]) == {"dissipation", "hardest_weight_share", "ratio"}
+    assert len(table) == 2 * 3 * 3
+    assert (out / "dissipation.png").is_file() and (out / "hardest_weight_share.png").is_file()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_gradients_command_reports_bad_input(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["gradients", "barlow_twins", "--out", str(tmp_path)])
+    assert exc.value.code == 2
+    assert "no unified gradient form; supported" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["gradients", "info_nce", "--out", str(tmp_path), "--temperature", "0"])
+    assert "temperature must be a finite number > 0" in capsys.readouterr().err

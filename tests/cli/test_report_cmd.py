@@ -1,0 +1,38 @@
+"""`cselab report` writes one HTML file from run directories and files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cselab.cli.main import app, main
+from cselab.results.table import make_table, write_table
+
+
+def test_report_command_writes_html(tmp_path):
+    rows = [
+        {"model": m, "layer": layer, "metric": "anisotropy", "value": 0.1 * layer + i}
+        for i, m in enumerate(["a", "b"])
+        for layer in range(3)
+    ]
+    write_table(make_table(rows), tmp_path / "geo" / "metrics.csv")
+    sts = tmp_path / "sts.json"
+    sts.write_text(json.dumps({"kind": "cselab-sts", "model": "a", "datasets": []}))
+    out = tmp_path / "out" / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", str(tmp_path / "geo"), str(sts), "-o", str(out), "--title", "T"]
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "<title>T</title>" in page
+    assert '<section id="geometry"' in page and '<section id="sts"' in page
+    assert "wrote" in result.output
+
+
+def test_report_command_names_missing_input(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "missing"), "-o", str(tmp_path / "r.html")])
+    assert exit_info.value.code == 2
+    assert "missing' does not exist" in capsys.readouterr().err
