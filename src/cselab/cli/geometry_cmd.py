@@ -1,8 +1,63 @@
-"""`cselab geometry` (being written)."""
+"""`cselab geometry`: per-layer embedding geometry of one model on one corpus."""
 
-from cselab.errors import CselabError
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+from cselab.data.corpora import load_corpus
+from cselab.geometry.outputs import write_geometry
+from cselab.geometry.protocols import get_protocol
+from cselab.models.loading import DEFAULT_MODEL
 
 
-def geometry() -> None:
-    """Not available yet."""
-    raise CselabError("cselab geometry is not available yet")
+def geometry(
+    model: str = typer.Argument(DEFAULT_MODEL, help="HF id or local model directory."),
+    corpus: str | None = typer.Option(
+        None,
+        "--corpus",
+        help="Corpus file (txt/csv/tsv/jsonl/sts-*.csv) or hf:NAME; default: shipped.",
+    ),
+    fmt: str = typer.Option("auto", "--format", help="auto, text, csv, tsv, jsonl, stsb."),
+    column: str | None = typer.Option(None, "--column", help="Sentence column (csv/tsv/jsonl/hf)."),
+    sts_sentences: str = typer.Option("1", "--sts-sentences", help="STS-B: 1, 2 or both."),
+    dedupe: bool = typer.Option(False, "--dedupe", help="Drop repeated sentences."),
+    split: str = typer.Option("test", "--split", help="Split of an hf: dataset."),
+    hf_config: str | None = typer.Option(None, "--hf-config", help="Config of an hf: dataset."),
+    layers: str = typer.Option("all", "--layers", help="'all' or e.g. '0,3,-1' (0 = embeddings)."),
+    metrics: str | None = typer.Option(None, "--metrics", help="Comma-separated metric families."),
+    protocol: str = typer.Option("default", "--protocol", help="default or xiao2023."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Override the protocol's."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Token limit per sentence."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the random samples."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on over-long sentences."),
+    no_sentence: bool = typer.Option(False, "--no-sentence", help="Skip pooled-sentence metrics."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, ..."),
+    out: Path | None = typer.Option(None, "--out", help="Write metrics.csv and summary.json here."),
+    plots: bool = typer.Option(
+        False, "--plots", help="Also write one PNG per metric (needs --out)."
+    ),
+) -> None:
+    """Measure anisotropy, self/intra-sentence similarity, norms, rogue dimensions, ... per layer."""
+    from cselab.models.loading import load_model, model_label
+
+    chosen = get_protocol(protocol).with_options(
+        batch_size=batch_size, max_length=max_length, seed=seed
+    )
+    text = load_corpus(
+        corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe,
+        hf_config=hf_config, split=split,
+    )  # fmt: skip
+    encoder = load_model(model, device=device)
+    result = measure_with_progress(
+        encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
+        metrics=metrics, sentence_metrics=not no_sentence, strict=strict,
+    )  # fmt: skip
+    show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
+    if out is not None:
+        for path in write_geometry([result], out, plots=plots):
+            typer.echo(f"wrote {path}")
+    elif plots:
+        typer.echo("--plots needs --out DIR; no plots written", err=True)

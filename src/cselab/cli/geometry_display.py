@@ -1,0 +1,61 @@
+"""Terminal helpers shared by `cselab geometry` and `cselab compare`: argument parsing,
+a rich progress bar while encoding, and a rich metric-by-layer table."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cselab.data.corpora import Corpus
+from cselab.errors import CselabError
+from cselab.geometry.analysis import GeometryResult, analyze_geometry
+from cselab.geometry.outputs import layer_by_metric
+from cselab.geometry.protocols import Protocol
+
+
+def parse_layers(text: str) -> list[int] | None:
+    """'all' -> None; '0,3,-1' -> [0, 3, -1]."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise CselabError(f"--layers {text!r}: give 'all' or comma-separated integers") from None
+
+
+def parse_metrics(text: str | None) -> list[str] | None:
+    return None if text is None else [m.strip() for m in text.split(",") if m.strip()]
+
+
+def measure_with_progress(
+    model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
+    sentence_metrics: bool = True, strict: bool = False,
+) -> GeometryResult:  # fmt: skip
+    """Run :func:`analyze_geometry` with a progress bar over encoded sentences."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"encoding with {label}", total=len(corpus.sentences))
+        return analyze_geometry(
+            model, corpus.sentences, protocol=protocol, layers=layers,
+            metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
+            model_label=label, corpus_label=corpus.name, strict=strict,
+            progress=lambda n: bar.advance(task, n),
+        )  # fmt: skip
+
+
+def show_table(table: pd.DataFrame, *, title: str) -> None:
+    """Print metrics (rows) by layer (columns)."""
+    wide = layer_by_metric(table)
+    view = Table(title=title)
+    for column in wide.columns:
+        view.add_column(str(column), justify="left" if isinstance(column, str) else "right")
+    for row in wide.itertuples(index=False):
+        view.add_row(*[v if isinstance(v, str) else f"{v:.4g}" for v in row])
+    Console(width=max(120, 14 * len(wide.columns))).print(view)

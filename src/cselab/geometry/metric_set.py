@@ -1,0 +1,113 @@
+"""Which streaming metrics a protocol runs, built fresh for one layer.
+
+A *family* is one metric class (it may return several numbers). Token-level families are
+grouped by the token view they see: self-similarity may count padded positions (the
+``xiao2023`` protocol), every other family sees the real tokens only. Sentence-level
+families run on pooled sentence embeddings (self- and intra-sentence similarity have no
+meaning there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cselab.geometry.base import StreamingMetric
+from cselab.geometry.protocols import Protocol
+
+
+def _anisotropy(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.anisotropy import AnisotropyBaseline
+
+    return AnisotropyBaseline(sample_sentences=p.anisotropy_sample_sentences, seed=p.seed)
+
+
+def _self_similarity(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.self_similarity import SelfSimilarity
+
+    return SelfSimilarity(
+        min_count=p.self_similarity_min_count, first_occurrence_only=p.first_occurrence_only
+    )
+
+
+def _intra_sentence(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.intra_sentence import IntraSentenceSimilarity
+
+    return IntraSentenceSimilarity()
+
+
+def _norms(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.norms import MeanNorm
+
+    return MeanNorm()
+
+
+def _dimensions(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.dimensions import DimensionContributions
+
+    return DimensionContributions()
+
+
+def _informativity(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.informativity import Informativity
+
+    return Informativity(seed=p.seed)
+
+
+def _isoscore(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.isoscore import IsoScore
+
+    return IsoScore()
+
+
+def _spectrum(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.spectrum import Spectrum
+
+    return Spectrum()
+
+
+def _uniformity(p: Protocol) -> StreamingMetric:
+    from cselab.geometry.uniformity import Uniformity
+
+    return Uniformity()
+
+
+#: family name -> builder from a protocol (imports are lazy: a family costs nothing unused)
+FACTORIES: dict[str, Callable[[Protocol], StreamingMetric]] = {
+    "anisotropy": _anisotropy,
+    "self_similarity": _self_similarity,
+    "intra_sentence": _intra_sentence,
+    "norms": _norms,
+    "dimensions": _dimensions,
+    "informativity": _informativity,
+    "isoscore": _isoscore,
+    "spectrum": _spectrum,
+    "uniformity": _uniformity,
+}
+ALL_FAMILIES = tuple(FACTORIES)
+SENTENCE_FAMILIES = tuple(f for f in ALL_FAMILIES if f not in ("self_similarity", "intra_sentence"))
+
+
+@dataclass
+class MetricGroup:
+    """Metrics that share one token view (with or without padded positions)."""
+
+    include_padding: bool
+    metrics: dict[str, StreamingMetric]
+
+
+def build_token_metrics(protocol: Protocol, families: Sequence[str]) -> list[MetricGroup]:
+    """Fresh token-level metrics for one layer, grouped by token view."""
+    real = MetricGroup(False, {})
+    padded = MetricGroup(protocol.padding_in_self_similarity, {})
+    for family in families:
+        group = padded if family == "self_similarity" else real
+        group.metrics[family] = FACTORIES[family](protocol)
+    return [g for g in (real, padded) if g.metrics]
+
+
+def build_sentence_metrics(
+    protocol: Protocol, families: Sequence[str]
+) -> dict[str, StreamingMetric]:
+    """Fresh sentence-level metrics for one layer (pooled embeddings)."""
+    return {f: FACTORIES[f](protocol) for f in families if f in SENTENCE_FAMILIES}

@@ -1,0 +1,112 @@
+"""Measurement protocols: every choice that changes a geometry number, named in one place.
+
+Two presets:
+
+- ``default``: the clean choice of cselab. Only the sentence's own sub-word tokens count
+  (no [CLS]/[SEP], no padding); batches are sorted by length and padded per batch (the
+  numbers do not depend on padding or batch size); self-similarity uses every occurrence
+  of a token type seen at least 5 times; "adjusted" values subtract the *exact* all-pairs
+  anisotropy (cheap with the sum trick, and free of sampling noise).
+- ``xiao2023``: the public code of Xiao et al. (2023), reproduced faithfully: the corpus
+  is padded to its longest sentence (right padding) and fed in order; special tokens count
+  everywhere; for self-similarity padding tokens count too, a token id qualifies with at
+  least 5 occurrences in the padded ``input_ids`` and only its first occurrence per
+  sentence is used; intra-sentence similarity, L2 norm and the anisotropy baseline use the
+  non-padding tokens; the baseline subtracted is the sampled one (1 random token from each
+  of 1,000 random sentences; seeded here, unseeded in the paper's code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from cselab.errors import CselabError
+
+BASELINES = ("exact", "sampled")
+PAD_TO = ("batch", "corpus")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Every choice behind a geometry measurement.
+
+    include_special:           [CLS]/[SEP]/<s>/</s> count as tokens for every metric
+    padding_in_self_similarity: padded positions count as occurrences for self-similarity
+                               (and its per-dimension contributions); never elsewhere
+    self_similarity_min_count: a token type needs this many occurrences (counted over the
+                               tokens self-similarity sees) to enter the average
+    first_occurrence_only:     self-similarity uses a type's first occurrence per sentence
+    baseline:                  "exact" (all pairs) or "sampled" anisotropy for adjusted values
+    anisotropy_sample_sentences: sentences drawn for the sampled baseline (1 token each)
+    batch_size:                sentences per forward pass
+    pad_to:                    "batch" (pad to the batch's longest) or "corpus" (longest of all)
+    sort_by_length:            sort sentences by length before batching (ids are kept)
+    seed:                      seed of every random choice (baseline sample, informativity)
+    max_length:                token limit; None = the model's ``max_seq_length``
+    """
+
+    name: str = "default"
+    include_special: bool = False
+    padding_in_self_similarity: bool = False
+    self_similarity_min_count: int = 5
+    first_occurrence_only: bool = False
+    baseline: str = "exact"
+    anisotropy_sample_sentences: int = 1000
+    batch_size: int = 64
+    pad_to: str = "batch"
+    sort_by_length: bool = True
+    seed: int = 0
+    max_length: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.baseline not in BASELINES:
+            raise CselabError(f"protocol baseline={self.baseline!r}; choose one of {BASELINES}")
+        if self.pad_to not in PAD_TO:
+            raise CselabError(f"protocol pad_to={self.pad_to!r}; choose one of {PAD_TO}")
+        if self.padding_in_self_similarity and self.pad_to != "corpus":
+            raise CselabError(
+                "protocol padding_in_self_similarity=True needs pad_to='corpus' "
+                "(otherwise the counted padding depends on batching)"
+            )
+        for field in ("batch_size", "self_similarity_min_count", "anisotropy_sample_sentences"):
+            if getattr(self, field) < 1:
+                raise CselabError(f"protocol {field}={getattr(self, field)} must be >= 1")
+        if self.max_length is not None and self.max_length < 2:
+            raise CselabError(f"protocol max_length={self.max_length} must be >= 2")
+
+    def with_options(self, **changes: object) -> Protocol:
+        """A copy with some choices changed (``None`` values are ignored)."""
+        chosen = {k: v for k, v in changes.items() if v is not None}
+        unknown = set(chosen) - set(asdict(self))
+        if unknown:
+            raise CselabError(f"unknown protocol option(s) {sorted(unknown)}")
+        return replace(self, **chosen)  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict, for summary.json."""
+        return asdict(self)
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    "default": Protocol(),
+    "xiao2023": Protocol(
+        name="xiao2023",
+        include_special=True,
+        padding_in_self_similarity=True,
+        self_similarity_min_count=5,
+        first_occurrence_only=True,
+        baseline="sampled",
+        anisotropy_sample_sentences=1000,
+        batch_size=64,
+        pad_to="corpus",
+        sort_by_length=False,
+    ),
+}
+
+
+def get_protocol(name: str) -> Protocol:
+    """Look a preset up by name, with an error that lists the choices."""
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        raise CselabError(f"unknown protocol {name!r}; choose one of {sorted(PROTOCOLS)}") from None

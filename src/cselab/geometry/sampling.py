@@ -1,0 +1,78 @@
+"""Seeded, batching-independent random choices for the sampled metrics.
+
+Every random choice is a fixed pseudo-random number of (seed, stream, ids...) computed
+with the splitmix64 hash (Steele et al. 2014), so a sample does not depend on how the
+corpus was cut into batches or in which order batches arrive: streaming equals one-shot.
+
+A uniform sample of ``k`` items without replacement is the ``k`` items with the smallest
+keys (bottom-k / priority reservoir sampling): keys are i.i.d. uniform, so every subset
+of size k is equally likely. :class:`BottomKSample` keeps only those k rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_MASK = (1 << 64) - 1
+
+#: streams keep the choices of different purposes independent
+STREAM_TOKEN_SAMPLE = 1
+STREAM_SENTENCE_SAMPLE = 2
+STREAM_TOKEN_IN_SENTENCE = 3
+
+
+def _splitmix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+    z = z + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def uniform_keys(seed: int, stream: int, *ids: torch.Tensor) -> torch.Tensor:
+    """(n,) float64 in [0, 1): one fixed uniform number per (seed, stream, ids[0][i], ...)."""
+    n = len(ids[0])
+    start = (int(seed) * 0x100000001B3 + int(stream)) & _MASK
+    with np.errstate(over="ignore"):
+        h = _splitmix64(np.full(n, start, dtype=np.uint64))
+        for part in ids:
+            values = part.detach().cpu().numpy().astype(np.int64).astype(np.uint64)
+            h = _splitmix64(h ^ values)
+    return torch.from_numpy((h >> np.uint64(11)).astype(np.float64) * 2.0**-53)
+
+
+class BottomKSample:
+    """The ``capacity`` rows with the smallest keys seen so far, sorted by key (CPU float64)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.keys = torch.empty(0, dtype=torch.float64)  # (m,)
+        self.rows: torch.Tensor | None = None  # (m, d)
+
+    def add(self, keys: torch.Tensor, rows: torch.Tensor) -> None:
+        """Offer rows (n, d) with their keys (n,); keep the best ``capacity``."""
+        if len(keys) == 0:
+            return
+        if self.rows is not None and len(self.keys) >= self.capacity:
+            better = keys < self.keys[-1]  # only these can enter a full sample
+            keys, rows = keys[better], rows[better.to(rows.device)]
+        rows = rows.detach().to("cpu", torch.float64)
+        all_keys = torch.cat([self.keys, keys])
+        all_rows = rows if self.rows is None else torch.cat([self.rows, rows])
+        order = torch.argsort(all_keys)[: self.capacity]
+        self.keys, self.rows = all_keys[order], all_rows[order]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def token_sample_keys(sentence_ids: torch.Tensor, seed: int, metric: str) -> torch.Tensor:
+    """(n,) key of each token, a fixed uniform of (seed, sentence id, index in sentence)."""
+    from cselab.geometry.validation import rank_in_sentence
+
+    ranks = rank_in_sentence(sentence_ids, metric)
+    return uniform_keys(seed, STREAM_TOKEN_SAMPLE, sentence_ids, ranks)

@@ -1,0 +1,172 @@
+"""Self-similarity: how similar a token type is to itself in different contexts.
+
+Ethayarajh (2019); Xiao et al. (2023, section 2). For a type w with occurrence vectors
+u_1..u_c (unit-normalised) and sum S_w = Σ û, the mean pairwise cosine over i≠j is
+
+    ss(w) = (‖S_w‖² − c) / (c(c−1)),
+
+so one running sum vector and one count per type suffice (memory bounded by the types
+seen, never by the corpus). A type enters the average if it was seen at least
+``min_count`` times (and has ≥ 2 used occurrences); the layer's value is the mean over
+those types. ``first_occurrence_only`` uses only a type's first occurrence in each
+sentence (the paper's code); ``min_count`` still counts every occurrence seen.
+
+Dimension shares of self-similarity (the paper's Table 1, its code's
+``identifying_rogue_dimensions``): per type, the full cosine matrix of its occurrences
+(diagonal included) sums to ‖S_w‖², of which dimension i is S_{w,i}²; the type's share
+vector is S_{w,i}² / ‖S_w‖². The paper's code stops at per-type vectors; we average them
+over the qualifying types (``dimension_aggregation="mean"``, each type weighted like in
+the self-similarity mean) or pool them (``"pooled"``: Σ_w S_{w,i}² / Σ_w ‖S_w‖²).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from cselab.errors import CselabError
+from cselab.geometry.base import TokenBatch
+from cselab.geometry.dimensions import share_summary
+from cselab.geometry.validation import (
+    SplitSentenceGuard,
+    as_token_batch,
+    checked_embeddings,
+    require_tokens,
+    unit_rows,
+)
+
+NAME = "self_similarity"
+AGGREGATIONS = ("mean", "pooled")
+
+
+def first_occurrences(token_ids: torch.Tensor, sentence_ids: torch.Tensor) -> torch.Tensor:
+    """(n,) bool: True at the first occurrence of each token id within each sentence."""
+    n = len(token_ids)
+    key = sentence_ids * (int(token_ids.max()) + 1) + token_ids  # (n,) unique per pair
+    _, inverse = torch.unique(key, return_inverse=True)
+    order = torch.arange(n, device=token_ids.device)
+    first = torch.full((int(inverse.max()) + 1,), n, device=token_ids.device, dtype=torch.long)
+    first = first.scatter_reduce(0, inverse, order, reduce="amin")  # (types in batch,)
+    return first[inverse] == order
+
+
+class SelfSimilarity:
+    """Streaming self-similarity per token type (one sum vector and counts per type)."""
+
+    def __init__(
+        self,
+        min_count: int = 5,
+        first_occurrence_only: bool = False,
+        dimension_aggregation: str = "mean",
+    ) -> None:
+        if min_count < 1:
+            raise CselabError(f"{NAME}: min_count={min_count} must be >= 1")
+        if dimension_aggregation not in AGGREGATIONS:
+            raise CselabError(
+                f"{NAME}: dimension_aggregation={dimension_aggregation!r}; "
+                f"choose one of {AGGREGATIONS}"
+            )
+        self.min_count = min_count
+        self.first_occurrence_only = first_occurrence_only
+        self.dimension_aggregation = dimension_aggregation
+        self.reset()
+
+    def reset(self) -> None:
+        self.slot_of = torch.empty(0, dtype=torch.long)  # (max id + 1,) token id -> row, -1
+        self.type_ids = torch.empty(0, dtype=torch.long)  # (types,) row -> token id
+        self.sums: torch.Tensor | None = None  # (types, d) Σ û of the used occurrences
+        self.used = torch.empty(0, dtype=torch.long)  # (types,) occurrences summed
+        self.seen = torch.empty(0, dtype=torch.long)  # (types,) occurrences seen
+        self.guard = SplitSentenceGuard()
+
+    def _rows_for(self, token_ids: torch.Tensor, d: int) -> torch.Tensor:
+        """Row of every token's type, adding rows for new types. (n,) long."""
+        device = token_ids.device
+        if self.sums is None:
+            self.sums = torch.zeros(0, d, dtype=torch.float64, device=device)
+            self.slot_of, self.type_ids = self.slot_of.to(device), self.type_ids.to(device)
+            self.used, self.seen = self.used.to(device), self.seen.to(device)
+        if int(token_ids.min()) < 0:
+            raise CselabError(f"{NAME}: negative token id {int(token_ids.min())} in token_ids")
+        top = int(token_ids.max()) + 1
+        if top > len(self.slot_of):
+            grow = torch.full((top - len(self.slot_of),), -1, dtype=torch.long, device=device)
+            self.slot_of = torch.cat([self.slot_of, grow])
+        new = torch.unique(token_ids[self.slot_of[token_ids] < 0])  # (k,)
+        if len(new):
+            start = len(self.type_ids)
+            self.slot_of[new] = torch.arange(start, start + len(new), device=device)
+            self.type_ids = torch.cat([self.type_ids, new])
+            self.sums = torch.cat([self.sums, self.sums.new_zeros(len(new), d)])
+            zeros = self.used.new_zeros(len(new))
+            self.used, self.seen = torch.cat([self.used, zeros]), torch.cat([self.seen, zeros])
+        return self.slot_of[token_ids]
+
+    def update(self, batch: TokenBatch) -> None:
+        dim = None if self.sums is None else self.sums.shape[1]
+        x = checked_embeddings(batch, NAME, dim)  # (n, d)
+        if len(x) == 0:
+            return
+        self.guard.check(batch.sentence_ids, NAME)
+        token_ids = batch.token_ids.long()
+        rows = self._rows_for(token_ids, x.shape[1])  # (n,)
+        assert self.sums is not None
+        self.seen.index_add_(0, rows, torch.ones_like(rows))
+        if self.first_occurrence_only:
+            keep = first_occurrences(token_ids, batch.sentence_ids.long())  # (n,)
+            rows, x = rows[keep], x[keep]
+        self.sums.index_add_(0, rows, unit_rows(x, NAME))
+        self.used.index_add_(0, rows, torch.ones_like(rows))
+
+    def _qualifying(self) -> torch.Tensor:
+        """(types,) bool: seen ≥ min_count and at least 2 used occurrences."""
+        if self.sums is None:
+            require_tokens(0, NAME)
+        mask = (self.seen >= self.min_count) & (self.used >= 2)
+        if not bool(mask.any()):
+            raise CselabError(
+                f"{NAME}: no token type has >= {self.min_count} occurrences "
+                f"({int(self.seen.sum())} tokens of {len(self.seen)} types seen); "
+                "use a larger corpus or a smaller min_count"
+            )
+        return mask
+
+    def _values(self, mask: torch.Tensor) -> torch.Tensor:
+        assert self.sums is not None
+        s, c = self.sums[mask], self.used[mask].double()  # (m, d), (m,)
+        return ((s * s).sum(1) - c) / (c * (c - 1))  # (m,)
+
+    def per_token(self) -> dict[int, tuple[int, float]]:
+        """token id -> (occurrences seen, self-similarity) for the qualifying types."""
+        mask = self._qualifying()
+        ids, counts = self.type_ids[mask].tolist(), self.seen[mask].tolist()
+        return dict(zip(ids, zip(counts, self._values(mask).tolist(), strict=True), strict=True))
+
+    def dimension_contributions(self) -> torch.Tensor:
+        """(d,) shares of each dimension in the self-similarity computation (sum 1)."""
+        mask = self._qualifying()
+        assert self.sums is not None
+        squared = self.sums[mask] ** 2  # (m, d)
+        if self.dimension_aggregation == "pooled":
+            return squared.sum(0) / squared.sum()
+        return (squared / squared.sum(1, keepdim=True)).mean(0)
+
+    def compute(self) -> dict[str, float]:
+        mask = self._qualifying()
+        values = self._values(mask)
+        out = {"self_similarity": float(values.mean()), "self_similarity_types": float(len(values))}
+        out.update(share_summary(self.dimension_contributions(), prefix=f"{NAME}_"))
+        return out
+
+
+def self_similarity(
+    x: torch.Tensor,
+    token_ids: torch.Tensor,
+    sentence_ids: torch.Tensor | None = None,
+    min_count: int = 5,
+    first_occurrence_only: bool = False,
+) -> dict[str, float]:
+    """All-at-once twin of :class:`SelfSimilarity`: x (n, d), token_ids (n,), sentence_ids (n,)."""
+    metric = SelfSimilarity(min_count, first_occurrence_only)
+    batch = as_token_batch(x, sentence_ids)
+    metric.update(TokenBatch(batch.embeddings, token_ids, batch.sentence_ids, batch.positions))
+    return metric.compute()

@@ -1,0 +1,96 @@
+"""Singular spectrum, effective rank and partition-function isotropy of one layer.
+
+- Singular values σ_k of the centred data matrix: √ of the eigenvalues of the running
+  centred scatter Σ_t (x_t − μ)(x_t − μ)ᵀ (:mod:`cselab.geometry.covariance`).
+- ``effective_rank`` (Roy & Vetterli 2007): exp(H(p)), p_k = σ_k / Σ_j σ_j,
+  H(p) = −Σ p_k log p_k; between 1 (rank one) and d (flat spectrum).
+- ``top1_variance_share``: σ_1² / Σ σ_k², the share of variance on the first principal axis.
+- ``partition_isotropy`` (Mu & Viswanath 2018, "All-but-the-Top"): I = min_c Z(c) / max_c Z(c)
+  with Z(c) = Σ_w exp(cᵀw) over the raw vectors w, c over the unit eigenvectors of WᵀW
+  (``partition_basis="second_moment"``, the paper's choice) or of the covariance
+  (``"covariance"``), taking both signs ±c (an eigenvector's sign is arbitrary); computed in
+  log space. On a seeded reservoir sample of ``partition_samples`` tokens (exact when the
+  layer has no more tokens than that). 1 = isotropic, → 0 = a dominant direction.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from cselab.errors import CselabError
+from cselab.geometry.base import TokenBatch
+from cselab.geometry.covariance import RunningCovariance, centred_scatter
+from cselab.geometry.sampling import BottomKSample, token_sample_keys
+from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
+
+NAME = "spectrum"
+BASES = ("second_moment", "covariance")
+
+
+def spectrum_summary(singular_values: torch.Tensor) -> dict[str, float]:
+    """``effective_rank`` and ``top1_variance_share`` from singular values (descending)."""
+    total = float(singular_values.sum())
+    if total == 0:
+        raise CselabError(f"{NAME}: all points are identical (zero spectrum)")
+    p = singular_values[singular_values > 0] / total  # (r,)
+    variances = singular_values**2
+    return {
+        "effective_rank": math.exp(float(-(p * p.log()).sum())),
+        "top1_variance_share": float(variances[0] / variances.sum()),
+    }
+
+
+def singular_spectrum(x: torch.Tensor) -> torch.Tensor:
+    """(d,) singular values of the centred rows of x (n, d), descending."""
+    x = checked_embeddings(as_token_batch(x), NAME)
+    require_tokens(len(x), NAME, needed=2)
+    return torch.linalg.eigvalsh(centred_scatter(x)).flip(0).clamp_min(0.0).sqrt()
+
+
+def partition_isotropy(x: torch.Tensor, basis: str = "second_moment") -> float:
+    """min_c Z(c) / max_c Z(c) over c = ± eigenvectors (Mu & Viswanath 2018), x (n, d)."""
+    if basis not in BASES:
+        raise CselabError(f"{NAME}: partition_basis={basis!r}; choose one of {BASES}")
+    x = checked_embeddings(as_token_batch(x), NAME)
+    require_tokens(len(x), NAME, needed=2)
+    matrix = x.T @ x if basis == "second_moment" else centred_scatter(x)  # (d, d)
+    vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
+    projections = x @ torch.cat([vectors, -vectors], dim=1)  # (n, 2d)
+    log_z = torch.logsumexp(projections, dim=0)  # (2d,) log Z(c)
+    return math.exp(float(log_z.min() - log_z.max()))
+
+
+class Spectrum:
+    """Streaming spectrum (running covariance) + partition isotropy on a reservoir sample."""
+
+    def __init__(
+        self, partition_samples: int = 2000, partition_basis: str = "second_moment", seed: int = 0
+    ) -> None:
+        if partition_basis not in BASES:
+            raise CselabError(f"{NAME}: partition_basis={partition_basis!r}; choose one of {BASES}")
+        self.partition_samples, self.partition_basis = partition_samples, partition_basis
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        self.cov = RunningCovariance()
+        self.sample = BottomKSample(self.partition_samples)
+
+    def update(self, batch: TokenBatch) -> None:
+        x = checked_embeddings(batch, NAME, self.cov.dim)  # (n, d)
+        if len(x):
+            self.cov.add(x)
+            self.sample.add(token_sample_keys(batch.sentence_ids, self.seed, NAME), x)
+
+    def singular_values(self) -> torch.Tensor:
+        """(d,) singular values of the centred token matrix, descending."""
+        require_tokens(self.cov.n, NAME, needed=2)
+        return self.cov.eigenvalues().sqrt()
+
+    def compute(self) -> dict[str, float]:
+        out = spectrum_summary(self.singular_values())
+        assert self.sample.rows is not None
+        out["partition_isotropy"] = partition_isotropy(self.sample.rows, self.partition_basis)
+        return out

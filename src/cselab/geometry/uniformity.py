@@ -1,0 +1,73 @@
+"""Alignment and uniformity of Wang & Isola (2020), on L2-normalised vectors x̂:
+
+    uniformity(x; t) = log mean_{i<j} exp(−t ‖x̂_i − x̂_j‖²)       (lower = more uniform)
+    alignment(x, y; α) = mean_i ‖x̂_i − ŷ_i‖^α                     (pairs (x_i, y_i))
+
+The streaming version keeps a seeded reservoir sample of ``n_samples`` vectors (exact when
+the layer has no more vectors than that); the log-mean-exp is computed with logsumexp.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from cselab.errors import CselabError
+from cselab.geometry.base import TokenBatch
+from cselab.geometry.sampling import BottomKSample, token_sample_keys
+from cselab.geometry.validation import (
+    as_token_batch,
+    checked_embeddings,
+    require_tokens,
+    unit_rows,
+)
+
+NAME = "uniformity"
+
+
+def uniformity(x: torch.Tensor, t: float = 2.0) -> float:
+    """log mean over pairs i<j of exp(−t‖x̂_i − x̂_j‖²), x (n, d)."""
+    x = checked_embeddings(as_token_batch(x), NAME)
+    require_tokens(len(x), NAME, needed=2)
+    units = unit_rows(x, NAME)  # (n, d)
+    upper = torch.triu_indices(len(units), len(units), offset=1, device=units.device)
+    gram = units @ units.T  # (n, n)
+    sq_dist = (2 - 2 * gram[upper[0], upper[1]]).clamp_min(0)  # (n(n-1)/2,) ‖x̂i − x̂j‖²
+    return float(torch.logsumexp(-t * sq_dist, 0)) - math.log(len(sq_dist))
+
+
+def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2.0) -> float:
+    """mean_i ‖x̂_i − ŷ_i‖^α over paired rows of x (n, d) and y (n, d)."""
+    if x.shape != y.shape:
+        raise CselabError(
+            f"alignment: x of shape {tuple(x.shape)} and y of shape {tuple(y.shape)} differ"
+        )
+    xs = unit_rows(checked_embeddings(as_token_batch(x), "alignment (x)"), "alignment (x)")
+    ys = unit_rows(checked_embeddings(as_token_batch(y), "alignment (y)"), "alignment (y)")
+    require_tokens(len(xs), "alignment", what="pairs")
+    return float((xs - ys).norm(dim=1).pow(alpha).mean())
+
+
+class Uniformity:
+    """Streaming uniformity on a seeded reservoir sample of ``n_samples`` vectors."""
+
+    def __init__(self, n_samples: int = 2000, t: float = 2.0, seed: int = 0) -> None:
+        if n_samples < 2:
+            raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 2")
+        self.n_samples, self.t, self.seed = n_samples, t, seed
+        self.reset()
+
+    def reset(self) -> None:
+        self.sample = BottomKSample(self.n_samples)
+
+    def update(self, batch: TokenBatch) -> None:
+        dim = None if self.sample.rows is None else self.sample.rows.shape[1]
+        x = checked_embeddings(batch, NAME, dim)  # (n, d)
+        if len(x):
+            self.sample.add(token_sample_keys(batch.sentence_ids, self.seed, NAME), x)
+
+    def compute(self) -> dict[str, float]:
+        require_tokens(len(self.sample), NAME, needed=2)
+        assert self.sample.rows is not None
+        return {"uniformity": uniformity(self.sample.rows, self.t)}

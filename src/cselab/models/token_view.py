@@ -1,0 +1,236 @@
+"""The token view: per layer, the contextual embedding of every sub-word token.
+
+Hidden state 0 is the input-embedding layer, 1..L the transformer layers (as in Xiao et
+al. 2023). A sentence's tokens keep their corpus-wide sentence id and their position in
+the tokenized sentence. Special tokens ([CLS], [SEP], <s>, </s>) are left out by default
+(they are not words of the sentence) and can be kept with ``include_special=True``;
+padding is never part of the view except when a protocol asks for it explicitly.
+
+Sentences longer than the model allows are truncated with one warning that counts them and
+names the first; ``strict=True`` turns that into a :class:`CselabError`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from cselab.errors import CselabError
+from cselab.geometry.base import TokenBatch
+
+
+@dataclass
+class TokenizedCorpus:
+    """Token ids and special-token flags of every sentence (unpadded, truncated)."""
+
+    input_ids: list[list[int]]
+    special: list[list[int]]
+    n_truncated: int
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(ids) for ids in self.input_ids]
+
+
+@dataclass
+class EncodedBatch:
+    """One forward pass: all hidden states of a padded batch.
+
+    hidden_states:  tuple of L+1 tensors (b, s, d); index 0 = input embeddings
+    input_ids:      (b, s) long, right-padded
+    attention_mask: (b, s) bool, True for real tokens
+    special_mask:   (b, s) bool, True for special tokens (False on padding)
+    sentence_ids:   (b,) long, corpus-wide sentence index
+    """
+
+    hidden_states: tuple[torch.Tensor, ...]
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    special_mask: torch.Tensor
+    sentence_ids: torch.Tensor
+
+    def selection(self, *, include_special: bool, include_padding: bool = False) -> torch.Tensor:
+        """(b, s) bool mask of the tokens to keep."""
+        keep = torch.ones_like(self.attention_mask) if include_padding else self.attention_mask
+        if not include_special:
+            keep = keep & ~self.special_mask
+        return keep
+
+    def layer_tokens(self, layer: int, keep: torch.Tensor) -> TokenBatch:
+        """The kept tokens of one layer, flattened row-major (a sentence stays contiguous)."""
+        b, s = keep.shape
+        positions = torch.arange(s, device=keep.device).expand(b, s)  # (b, s)
+        sentence_ids = self.sentence_ids.to(keep.device).unsqueeze(1).expand(b, s)  # (b, s)
+        return TokenBatch(
+            embeddings=self.hidden_states[layer][keep],  # (n, d)
+            token_ids=self.input_ids[keep],  # (n,)
+            sentence_ids=sentence_ids[keep],  # (n,)
+            positions=positions[keep],  # (n,)
+        )
+
+    def pooled(self, layer: int, pool: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]):
+        """(b, d) sentence embeddings of one layer, pooled over non-padding tokens."""
+        return pool(self.hidden_states[layer], self.attention_mask)
+
+
+def tokenize_corpus(
+    tokenizer, sentences: Sequence[str], max_length: int, *, strict: bool = False
+) -> TokenizedCorpus:
+    """Tokenize with special tokens; truncate to ``max_length`` (warn) or fail (``strict``)."""
+    if not sentences:
+        raise CselabError("no sentences to tokenize (empty corpus)")
+    for index, sentence in enumerate(sentences):
+        if not isinstance(sentence, str) or not sentence.strip():
+            raise CselabError(f"sentence {index} is empty or not text: {sentence!r}")
+    full = tokenizer(list(sentences), truncation=False, verbose=False)["input_ids"]
+    too_long = [i for i, ids in enumerate(full) if len(ids) > max_length]
+    if too_long:
+        first = too_long[0]
+        message = (
+            f"{len(too_long)} of {len(sentences)} sentences exceed the model's limit of "
+            f"{max_length} tokens; the first is sentence {first} ({len(full[first])} tokens): "
+            f"{sentences[first][:80]!r}"
+        )
+        if strict:
+            raise CselabError(message)
+        warnings.warn(message + "; truncated", UserWarning, stacklevel=2)
+    encoded = tokenizer(
+        list(sentences),
+        truncation=True,
+        max_length=max_length,
+        return_special_tokens_mask=True,
+        verbose=False,
+    )
+    return TokenizedCorpus(encoded["input_ids"], encoded["special_tokens_mask"], len(too_long))
+
+
+def _pad(rows: list[list[int]], width: int, value: int) -> torch.Tensor:
+    out = torch.full((len(rows), width), value, dtype=torch.long)  # (b, width)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return out
+
+
+class TokenEncoder:
+    """Runs a SentenceTransformer's transformer with all hidden states, batch by batch.
+
+    ``forward_seconds`` accumulates the time spent in forward passes alone (used by the
+    geometry benchmark to compare the whole analysis with the model's own cost).
+    """
+
+    def __init__(self, model, *, max_length: int | None = None, strict: bool = False) -> None:
+        self.model = model
+        self.transformer = model[0]
+        self.tokenizer = self.transformer.tokenizer
+        self.auto_model = self.transformer.auto_model
+        limit = max_length or model.max_seq_length or self.tokenizer.model_max_length
+        self.max_length = int(limit)
+        self.strict = strict
+        self.forward_seconds = 0.0
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = int(pad if pad is not None else 0)
+
+    @property
+    def num_hidden_states(self) -> int:
+        """L + 1: the input embeddings and every layer."""
+        return int(self.auto_model.config.num_hidden_layers) + 1
+
+    def tokenize(self, sentences: Sequence[str]) -> TokenizedCorpus:
+        return tokenize_corpus(self.tokenizer, sentences, self.max_length, strict=self.strict)
+
+    def batches(
+        self,
+        corpus: TokenizedCorpus,
+        *,
+        batch_size: int = 64,
+        pad_to: str = "batch",
+        sort_by_length: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[EncodedBatch]:
+        """Encode the corpus; ``pad_to='corpus'`` pads every batch to the longest sentence."""
+        lengths = corpus.lengths
+        order = list(range(len(lengths)))
+        if sort_by_length:
+            order.sort(key=lambda i: lengths[i])
+        corpus_width = max(lengths)
+        device = self.model.device
+        self.auto_model.eval()
+        for start in range(0, len(order), batch_size):
+            ids = order[start : start + batch_size]
+            width = corpus_width if pad_to == "corpus" else max(lengths[i] for i in ids)
+            input_ids = _pad([corpus.input_ids[i] for i in ids], width, self.pad_id)
+            attention = _pad([[1] * lengths[i] for i in ids], width, 0).bool()
+            special = _pad([corpus.special[i] for i in ids], width, 0).bool()
+            hidden = self._forward(input_ids.to(device), attention.to(device))
+            yield EncodedBatch(
+                hidden_states=hidden,
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                special_mask=special.to(device),
+                sentence_ids=torch.tensor(ids, dtype=torch.long, device=device),
+            )
+            if progress is not None:
+                progress(len(ids))
+
+    def _forward(self, input_ids: torch.Tensor, attention: torch.Tensor):
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = self.auto_model(
+                input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
+            )
+        if input_ids.is_cuda:
+            torch.cuda.synchronize()
+        self.forward_seconds += time.perf_counter() - start
+        return tuple(h.float() for h in out.hidden_states)
+
+
+@dataclass
+class TokenView:
+    """All kept tokens of a corpus, with their embeddings per layer.
+
+    embeddings: {layer: (n, d)}; token_ids, sentence_ids, positions: (n,); tokens: n strings
+    """
+
+    embeddings: dict[int, torch.Tensor]
+    token_ids: torch.Tensor
+    sentence_ids: torch.Tensor
+    positions: torch.Tensor
+    tokens: list[str]
+
+
+def token_view(
+    model,
+    sentences: Sequence[str],
+    *,
+    layers: Sequence[int] | None = None,
+    include_special: bool = False,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    strict: bool = False,
+) -> TokenView:
+    """Per-layer embeddings of every sub-word token of ``sentences``, in corpus order."""
+    encoder = TokenEncoder(model, max_length=max_length, strict=strict)
+    chosen = list(range(encoder.num_hidden_states)) if layers is None else list(layers)
+    if not chosen:
+        raise CselabError("layers=[]: choose at least one layer")
+    for layer in chosen:
+        if not 0 <= layer < encoder.num_hidden_states:
+            raise CselabError(f"layer {layer} outside 0..{encoder.num_hidden_states - 1}")
+    corpus = encoder.tokenize(sentences)
+    parts: list[dict[int, TokenBatch]] = []
+    for batch in encoder.batches(corpus, batch_size=batch_size, sort_by_length=False):
+        keep = batch.selection(include_special=include_special)
+        parts.append({layer: batch.layer_tokens(layer, keep) for layer in chosen})
+    first = chosen[0]
+    token_ids = torch.cat([p[first].token_ids for p in parts]).cpu()
+    return TokenView(
+        embeddings={lay: torch.cat([p[lay].embeddings for p in parts]).cpu() for lay in chosen},
+        token_ids=token_ids,
+        sentence_ids=torch.cat([p[first].sentence_ids for p in parts]).cpu(),
+        positions=torch.cat([p[first].positions for p in parts]).cpu(),
+        tokens=encoder.tokenizer.convert_ids_to_tokens(token_ids.tolist()),
+    )

@@ -1,0 +1,211 @@
+"""The geometry pipeline: which tokens reach which metric, per layer, under each protocol.
+
+The pipeline is checked with small brute-force metrics written here (so a wrong token set,
+a wrong padding rule or a wrong layer shows up independently of the metric classes), and
+against a from-scratch re-implementation of the paper's procedure (Xiao et al. 2023 code:
+one padded batch, first occurrence per sentence, >= 5 occurrences in padded input_ids).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cselab.errors import CselabError
+from cselab.geometry import metric_set
+from cselab.geometry.analysis import analyze_geometry
+from cselab.geometry.protocols import get_protocol
+
+SENTENCES = [
+    "the cat sat on the mat .",
+    "a dog ran in the park .",
+    "the bird sang a song .",
+    "the cat and the dog played .",
+    "a song for the park .",
+    "the mat was red and the dog was blue .",
+]
+
+
+def mean_offdiag_cos(x: torch.Tensor) -> float:
+    u = F.normalize(x.double(), dim=-1)
+    sim = u @ u.T
+    n = len(u)
+    return float((sim.sum() - sim.diagonal().sum()) / (n * (n - 1)))
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.parts: list = []
+
+    def update(self, batch) -> None:
+        self.parts.append(batch)
+
+    def reset(self) -> None:
+        self.parts = []
+
+    def cat(self, name: str) -> torch.Tensor:
+        return torch.cat([getattr(b, name) for b in self.parts])
+
+
+class RefAnisotropy(Collect):
+    def compute(self) -> dict[str, float]:
+        value = mean_offdiag_cos(self.cat("embeddings"))
+        return {"anisotropy": value, "anisotropy_sampled": value - 0.5}
+
+
+class RefSelfSimilarity(Collect):
+    def __init__(self, min_count: int, first_occurrence_only: bool) -> None:
+        super().__init__()
+        self.min_count, self.first = min_count, first_occurrence_only
+
+    def per_token(self) -> dict[int, tuple[int, float]]:
+        x, ids, sent = self.cat("embeddings"), self.cat("token_ids"), self.cat("sentence_ids")
+        counts = Counter(ids.tolist())
+        out = {}
+        for token, count in counts.items():
+            if count < self.min_count:
+                continue
+            rows = [i for i in range(len(ids)) if ids[i] == token]
+            if self.first:
+                seen, kept = set(), []
+                for i in rows:
+                    if int(sent[i]) not in seen:
+                        seen.add(int(sent[i]))
+                        kept.append(i)
+                rows = kept
+            if len(rows) > 1:
+                out[token] = (count, mean_offdiag_cos(x[rows]))
+        return out
+
+    def compute(self) -> dict[str, float]:
+        values = [s for _, s in self.per_token().values()]
+        return {"self_similarity": sum(values) / len(values)}
+
+
+class RefIntra(Collect):
+    def compute(self) -> dict[str, float]:
+        x, sent = self.cat("embeddings"), self.cat("sentence_ids")
+        sims = []
+        for s in sent.unique():
+            rows = x[sent == s].double()
+            sims.append(F.cosine_similarity(rows, rows.mean(0, keepdim=True)).mean())
+        return {"intra_sentence_similarity": float(torch.stack(sims).mean())}
+
+
+@pytest.fixture
+def reference_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    factories = {
+        "anisotropy": lambda p: RefAnisotropy(),
+        "self_similarity": lambda p: RefSelfSimilarity(
+            p.self_similarity_min_count, p.first_occurrence_only
+        ),
+        "intra_sentence": lambda p: RefIntra(),
+    }
+    monkeypatch.setattr(metric_set, "FACTORIES", factories)
+
+
+FAMILIES = ["anisotropy", "self_similarity", "intra_sentence"]
+
+
+def values(result, layer: int) -> dict[str, float]:
+    rows = result.table[result.table["layer"] == layer]
+    return dict(zip(rows["metric"], rows["value"], strict=True))
+
+
+def paper_reference(model, sentences: list[str], layer: int) -> dict[str, float]:
+    """The paper's procedure, written from its description (DESIGN.md), all at once."""
+    tok = model[0].tokenizer
+    enc = tok(sentences, padding=True, truncation=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model[0].auto_model.eval()(**enc, output_hidden_states=True).hidden_states
+    h = hidden[layer]  # (n, s, d)
+    ids = enc["input_ids"].tolist()
+    counts = Counter(t for row in ids for t in row)
+    per_token = []
+    for token, count in counts.items():
+        if count < 5:
+            continue
+        vecs = [h[i, row.index(token)] for i, row in enumerate(ids) if token in row]
+        if len(vecs) > 1:
+            per_token.append(mean_offdiag_cos(torch.stack(vecs)))
+    lengths = enc["attention_mask"].sum(1)
+    intra = []
+    for i, n in enumerate(lengths.tolist()):
+        rows = h[i, :n].double()
+        intra.append(float(F.cosine_similarity(rows, rows.mean(0, keepdim=True)).mean()))
+    real = torch.cat([h[i, :n] for i, n in enumerate(lengths.tolist())])
+    return {
+        "self_similarity": sum(per_token) / len(per_token),
+        "intra_sentence_similarity": sum(intra) / len(intra),
+        "anisotropy": mean_offdiag_cos(real),
+    }
+
+
+def test_xiao2023_protocol_reproduces_the_papers_procedure(tiny_model, reference_metrics) -> None:
+    protocol = get_protocol("xiao2023").with_options(batch_size=4)
+    result = analyze_geometry(
+        tiny_model, SENTENCES, protocol=protocol, metrics=FAMILIES, sentence_metrics=False
+    )
+    assert result.layers == [0, 1, 2]
+    for layer in result.layers:
+        got, want = values(result, layer), paper_reference(tiny_model, SENTENCES, layer)
+        for name, value in want.items():
+            assert got[name] == pytest.approx(value, abs=1e-5), (layer, name)
+        baseline = got["anisotropy_sampled"]  # xiao2023 adjusts by the sampled baseline
+        assert got["anisotropy_baseline"] == baseline
+        assert got["self_similarity_adjusted"] == pytest.approx(got["self_similarity"] - baseline)
+        assert got["intra_sentence_similarity_adjusted"] == pytest.approx(
+            got["intra_sentence_similarity"] - baseline
+        )
+    pad_id = tiny_model[0].tokenizer.pad_token_id
+    assert pad_id in result.per_token[2]  # padding counts as a token in the paper's code
+
+
+def test_default_protocol_uses_words_only_and_ignores_batching(tiny_model, reference_metrics):
+    from cselab.models.token_view import token_view
+
+    one = analyze_geometry(
+        tiny_model, SENTENCES, metrics=FAMILIES, layers=[-1], sentence_metrics=False
+    )
+    many = analyze_geometry(
+        tiny_model, SENTENCES, protocol=get_protocol("default").with_options(batch_size=1),
+        metrics=FAMILIES, layers=[2], sentence_metrics=False,
+    )  # fmt: skip
+    a, b = values(one, 2), values(many, 2)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == pytest.approx(b[name], abs=1e-5)
+    view = token_view(tiny_model, SENTENCES, layers=[2])
+    assert a["anisotropy"] == pytest.approx(mean_offdiag_cos(view.embeddings[2]), abs=1e-5)
+    assert a["anisotropy_baseline"] == a["anisotropy"]  # default: exact baseline
+    specials = set(tiny_model[0].tokenizer.all_special_ids)
+    assert not specials & set(one.per_token[2])
+    the = tiny_model[0].tokenizer.convert_tokens_to_ids("the")
+    assert one.per_token[2][the][0] == sum(s.split().count("the") for s in SENTENCES)
+    assert one.token_string(the) == "the"
+
+
+def test_sentence_metrics_run_on_pooled_embeddings(tiny_model, monkeypatch) -> None:
+    monkeypatch.setattr(metric_set, "FACTORIES", {"anisotropy": lambda p: RefAnisotropy()})
+    monkeypatch.setattr(metric_set, "SENTENCE_FAMILIES", ("anisotropy",))
+    result = analyze_geometry(tiny_model, SENTENCES, metrics=["anisotropy"], layers=[2])
+    pooled = tiny_model.encode(SENTENCES, convert_to_tensor=True)  # mean pooling, last layer
+    got = values(result, 2)
+    assert got["sentence_anisotropy"] == pytest.approx(mean_offdiag_cos(pooled), abs=1e-5)
+    assert result.pooling == "mean"
+    assert set(result.table.columns) == {"model", "corpus", "layer", "metric", "value"}
+    assert result.summary()["last_layer"]["sentence_anisotropy"] == got["sentence_anisotropy"]
+
+
+def test_bad_arguments(tiny_model, reference_metrics) -> None:
+    with pytest.raises(CselabError, match=r"layers \[5\]: choose from 0..2"):
+        analyze_geometry(tiny_model, SENTENCES, layers=[5], metrics=FAMILIES)
+    with pytest.raises(CselabError, match=r"unknown metric\(s\) \['colour'\]"):
+        analyze_geometry(tiny_model, SENTENCES, metrics=["colour"])
+    with pytest.raises(CselabError, match="unknown protocol 'paper'"):
+        analyze_geometry(tiny_model, SENTENCES, protocol="paper", metrics=FAMILIES)
+    with pytest.raises(CselabError, match="empty corpus"):
+        analyze_geometry(tiny_model, [], metrics=FAMILIES)

@@ -1,0 +1,47 @@
+"""Informativity (r² before/after removing top-k dimensions) vs brute force."""
+
+from __future__ import annotations
+
+import brute_force as bf
+import pytest
+import torch
+from token_data import batches, random_tokens, stream, tiny_bert_tokens
+
+from cselab.errors import CselabError
+from cselab.geometry.informativity import Informativity, informativity
+
+KS = (0, 1, 2, 3, 5, 7, 8, 20)
+
+
+def test_streaming_sample_equals_twin_and_brute_force(tiny_model) -> None:
+    for x, ids, sids in (random_tokens(seed=10, shift=0.8), tiny_bert_tokens(tiny_model)):
+        rows = bf.sampled_tokens(sids, 30, seed=2)
+        ref = bf.informativity(x[rows], KS)
+        got = stream(Informativity(n_samples=30, ks=KS, seed=2), batches(x, ids, sids))
+        assert got == pytest.approx(ref, abs=1e-8)
+        assert informativity(x[rows], KS) == pytest.approx(ref, abs=1e-8)
+        assert got["informativity_r2_k0"] == pytest.approx(1.0)  # removing nothing
+
+
+def test_keys_only_for_k_below_d_and_exact_sample() -> None:
+    x, ids, sids = random_tokens(seed=11)  # d = 8, fewer than 1000 tokens: all are used
+    got = stream(Informativity(), batches(x, ids, sids))
+    assert sorted(got) == sorted(f"informativity_r2_k{k}" for k in (1, 2, 3, 5))
+    assert got == pytest.approx(bf.informativity(x, (1, 2, 3, 5)), abs=1e-8)
+
+
+def test_seeds_reproduce_and_differ() -> None:
+    x, ids, sids = random_tokens(seed=12, n_sentences=30)
+    runs = [stream(Informativity(n_samples=20, seed=s), batches(x, ids, sids)) for s in (1, 1, 2)]
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_bad_input() -> None:
+    with pytest.raises(CselabError, match="informativity: no tokens"):
+        Informativity().compute()
+    with pytest.raises(CselabError, match=r"ks=\(-1,\) must be integers >= 0"):
+        informativity(torch.randn(5, 4), ks=(-1,))
+    axis = torch.tensor([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.5, 0.1, 0.0]])
+    with pytest.raises(CselabError, match="removing the top 1 dimensions leaves a zero vector"):
+        informativity(axis, ks=(1,))

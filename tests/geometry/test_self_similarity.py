@@ -1,0 +1,90 @@
+"""Self-similarity per token type and its dimension shares vs brute force."""
+
+from __future__ import annotations
+
+import brute_force as bf
+import numpy as np
+import pytest
+import torch
+from token_data import batches, random_tokens, stream, tiny_bert_tokens
+
+from cselab.errors import CselabError
+from cselab.geometry.base import TokenBatch
+from cselab.geometry.self_similarity import SelfSimilarity, first_occurrences, self_similarity
+
+
+def check_against_brute_force(x, ids, sids, min_count, first, cuts=(1, 4, 5)) -> None:
+    metric = SelfSimilarity(min_count=min_count, first_occurrence_only=first)
+    got = stream(metric, batches(x, ids, sids, cuts))
+    ref = bf.self_similarity_per_type(x, ids, sids, min_count, first)
+    per_token = metric.per_token()
+    assert per_token.keys() == ref.keys()
+    for t, (count, value, _) in ref.items():
+        assert per_token[t][0] == count
+        assert per_token[t][1] == pytest.approx(value, abs=1e-10)
+    mean = sum(v for _, v, _ in ref.values()) / len(ref)
+    assert got["self_similarity"] == pytest.approx(mean, abs=1e-10)
+    assert got["self_similarity_types"] == len(ref)
+    shares = bf.self_similarity_shares(x, ref)
+    np.testing.assert_allclose(metric.dimension_contributions().numpy(), shares, atol=1e-10)
+    summary = bf.top_share_summary(shares)
+    for key, value in summary.items():
+        assert got[f"self_similarity_{key}"] == pytest.approx(value, abs=1e-10)
+    twin = self_similarity(x, ids, sids, min_count=min_count, first_occurrence_only=first)
+    assert twin == pytest.approx(got, abs=1e-12)
+
+
+@pytest.mark.parametrize("first", [False, True])
+@pytest.mark.parametrize("min_count", [1, 5])
+def test_random_data(first, min_count) -> None:
+    x, ids, sids = random_tokens(seed=4)
+    check_against_brute_force(x, ids, sids, min_count, first)
+
+
+def test_tiny_bert_vectors(tiny_model) -> None:
+    x, ids, sids = tiny_bert_tokens(tiny_model)
+    check_against_brute_force(x, ids, sids, 3, first=True, cuts=(2, 3))
+    check_against_brute_force(x, ids, sids, 5, first=False, cuts=(2, 3))
+
+
+def test_first_occurrence_counts_every_occurrence_for_min_count() -> None:
+    # token 7 occurs 3 times in sentence 0 and once in sentence 1: 4 seen, 2 used
+    ids = torch.tensor([7, 7, 1, 7, 7])
+    sids = torch.tensor([0, 0, 0, 0, 1])
+    assert first_occurrences(ids, sids).tolist() == [True, False, True, False, True]
+    x = torch.randn(5, 3, dtype=torch.float64)
+    metric = SelfSimilarity(min_count=4, first_occurrence_only=True)
+    metric.update(TokenBatch(x, ids, sids, ids))
+    ((count, value),) = metric.per_token().values()
+    assert count == 4
+    assert value == pytest.approx(bf.cos(x[0], x[4]))
+
+
+def test_known_cases_and_reset() -> None:
+    ids = torch.tensor([3] * 5 + [4] * 5)
+    sids = torch.arange(10)
+    same = torch.tensor([[1.0, 2.0, 0.5]]).repeat(5, 1) * torch.arange(1, 6)[:, None]
+    orthogonal = torch.eye(5)
+    x = torch.cat([torch.nn.functional.pad(same, (0, 2)), orthogonal])
+    metric = SelfSimilarity()
+    metric.update(TokenBatch(x, ids, sids, sids))
+    per_token = metric.per_token()
+    assert per_token[3] == (5, pytest.approx(1.0))
+    assert per_token[4] == (5, pytest.approx(0.0))
+    metric.reset()
+    with pytest.raises(CselabError, match="self_similarity: no tokens"):
+        metric.compute()
+
+
+def test_bad_input() -> None:
+    x, ids, sids = random_tokens()
+    with pytest.raises(CselabError, match=r"self_similarity: no token type has >= 100"):
+        self_similarity(x, ids, sids, min_count=100)
+    bad = x.clone()
+    bad[0, 0] = float("inf")
+    with pytest.raises(CselabError, match="self_similarity: embeddings .* contain NaN or inf"):
+        self_similarity(bad, ids, sids)
+    with pytest.raises(CselabError, match="dimension_aggregation='sum'"):
+        SelfSimilarity(dimension_aggregation="sum")
+    with pytest.raises(CselabError, match=r"token_ids of shape \(3,\) does not match"):
+        self_similarity(x, ids[:3], sids)

@@ -1,0 +1,57 @@
+"""Singular spectrum, effective rank and partition isotropy vs numpy references."""
+
+from __future__ import annotations
+
+import brute_force as bf
+import numpy as np
+import pytest
+import torch
+from token_data import batches, random_tokens, stream, tiny_bert_tokens
+
+from cselab.errors import CselabError
+from cselab.geometry.spectrum import (
+    Spectrum,
+    partition_isotropy,
+    singular_spectrum,
+    spectrum_summary,
+)
+
+
+def test_random_and_tiny_bert(tiny_model) -> None:
+    for x, ids, sids in (random_tokens(seed=14, shift=50.0), tiny_bert_tokens(tiny_model)):
+        metric = Spectrum(partition_samples=25, seed=4)
+        got = stream(metric, batches(x, ids, sids))
+        sv = bf.singular_values(x)
+        np.testing.assert_allclose(metric.singular_values().numpy(), sv, atol=1e-7)
+        np.testing.assert_allclose(singular_spectrum(x).numpy(), sv, atol=1e-7)
+        assert got["effective_rank"] == pytest.approx(bf.effective_rank(x), abs=1e-8)
+        assert got["top1_variance_share"] == pytest.approx(sv[0] ** 2 / (sv**2).sum(), abs=1e-10)
+        sample = x[bf.sampled_tokens(sids, 25, seed=4)]
+        ref = bf.partition_isotropy(sample)
+        assert got["partition_isotropy"] == pytest.approx(ref, abs=1e-10)
+        assert partition_isotropy(sample) == pytest.approx(ref, abs=1e-10)
+        cov = bf.partition_isotropy(sample, covariance=True)
+        assert partition_isotropy(sample, "covariance") == pytest.approx(cov, abs=1e-10)
+
+
+def test_known_cases() -> None:
+    g = torch.Generator().manual_seed(1)
+    gaussian = torch.randn(20000, 6, generator=g, dtype=torch.float64)
+    summary = spectrum_summary(singular_spectrum(gaussian))
+    assert summary["effective_rank"] == pytest.approx(6, abs=0.05)
+    assert summary["top1_variance_share"] == pytest.approx(1 / 6, abs=0.02)
+    assert partition_isotropy(gaussian[:2000] * 0.1) == pytest.approx(1.0, abs=0.02)
+    line = torch.randn(100, 1, generator=g, dtype=torch.float64) * torch.randn(1, 6, generator=g)
+    assert spectrum_summary(singular_spectrum(line))["effective_rank"] == pytest.approx(1, abs=1e-6)
+    shifted = gaussian[:2000] + torch.tensor([20.0, 0, 0, 0, 0, 0], dtype=torch.float64)
+    assert partition_isotropy(shifted) < 1e-6  # one dominant common direction
+
+
+def test_reset_and_bad_input() -> None:
+    metric = Spectrum()
+    with pytest.raises(CselabError, match="spectrum: no tokens"):
+        metric.compute()
+    with pytest.raises(CselabError, match="partition_basis='pca'"):
+        Spectrum(partition_basis="pca")
+    with pytest.raises(CselabError, match="spectrum: all points are identical"):
+        spectrum_summary(singular_spectrum(torch.ones(3, 2)))
