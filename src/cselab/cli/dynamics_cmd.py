@@ -1,8 +1,23 @@
-"""`cselab dynamics` (being written)."""
+"""`cselab dynamics RUN_DIR... --out DIR`: each metric against step, one line per run."""
 
-from cselab.errors import CselabError
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
 
 
-def dynamics() -> None:
-    """Not available yet."""
-    raise CselabError("cselab dynamics is not available yet")
+def dynamics(
+    run_dirs: list[Path] = typer.Argument(..., help="Run directories (holding metrics.csv)."),
+    out: Path = typer.Option(Path("dynamics"), "--out", "-o", help="Output directory."),
+    metrics: list[str] | None = typer.Option(None, "--metric", "-m", help="Repeatable."),
+    layer: int | None = typer.Option(None, help="Layer for per-layer metrics (default: last)."),
+) -> None:
+    """Write the combined table (dynamics.csv) and one PNG per metric."""
+    from cselab.results.dynamics import plot_dynamics, read_runs
+    from cselab.results.table import write_table
+
+    table = read_runs(run_dirs)
+    table_path = write_table(table, out / "dynamics.csv")
+    figures = plot_dynamics(table, out, metrics=metrics, layer=layer)
+    typer.echo(f"wrote {table_path} and {len(figures)} figure(s) in {out}")

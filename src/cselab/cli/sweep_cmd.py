@@ -1,8 +1,34 @@
-"""`cselab sweep` (being written)."""
+"""`cselab sweep --config BASE.yaml --out DIR`: one run per temperature × batch × pooling."""
 
-from cselab.errors import CselabError
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
 
 
-def sweep() -> None:
-    """Not available yet."""
-    raise CselabError("cselab sweep is not available yet")
+def sweep(
+    config: Path = typer.Option(..., "--config", "-c", help="Base YAML config."),
+    out: Path = typer.Option(..., "--out", "-o", help="Sweep directory (one run dir each)."),
+    temperatures: list[float] | None = typer.Option(
+        None, "--temperature", "-t", help="Temperatures (repeatable); default: centre·2^k."
+    ),
+    centre: float | None = typer.Option(
+        None, help="Centre of the default power-of-two grid (default: the config's τ)."
+    ),
+    span: int = typer.Option(1, help="Default grid: centre·2^k for k = -span..span."),
+    batch_sizes: list[int] | None = typer.Option(None, "--batch-size", "-b", help="Repeatable."),
+    poolings: list[str] | None = typer.Option(None, "--pooling", "-p", help="Repeatable."),
+    assignments: list[str] | None = typer.Option(
+        None, "--set", help="Override a base config field: FIELD=VALUE, repeatable."
+    ),
+) -> None:
+    """Train every grid point not finished yet (finished runs are skipped, broken ones resume)."""
+    from cselab.training.config import load_config, parse_assignments
+    from cselab.training.sweep import default_temperatures, plan_sweep, run_sweep
+
+    base = load_config(config, parse_assignments(assignments))
+    taus = temperatures or default_temperatures(centre or base.temperature or 0.05, span)
+    runs = plan_sweep(base, out, temperatures=taus, batch_sizes=batch_sizes, poolings=poolings)
+    for run in run_sweep(runs):
+        typer.echo(f"{run.status:8s} {run.name} -> {run.config.output_dir}")

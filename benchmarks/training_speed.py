@@ -1,0 +1,158 @@
+"""Training throughput of ``cselab train`` vs sentence-transformers, probe cost, GradCache memory.
+
+Same model, data (STS-B train pairs with score >= 4), batch size and objective (InfoNCE with
+cosine similarity and τ = 0.05 = sentence-transformers' MultipleNegativesRankingLoss with
+scale 20), same number of steps, in one run::
+
+    HF_HUB_OFFLINE=1 python benchmarks/training_speed.py [--steps 30] [--batch-size 32]
+
+Prints examples/s of both (whole-call wall time, model already loaded for ST), their ratio,
+the probe overhead as a share of training time, and the peak memory of a batch-256 step
+with and without GradCache (each in a fresh subprocess: CUDA peak allocation on a GPU,
+max RSS on CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+STSB = Path(__file__).resolve().parents[2] / "shared" / "data" / "stsbenchmark"
+
+
+def cselab_run(args, out: Path, **changes) -> tuple[float, object]:
+    from cselab.training.config import TrainConfig
+    from cselab.training.trainer import train
+
+    values = dict(
+        model=args.model,
+        loss="info_nce",
+        temperature=0.05,
+        data=str(STSB / "sts-train.csv"),
+        data_kind="scored_pairs",
+        batch_size=args.batch_size,
+        max_steps=args.steps,
+        checkpoint_every=10**9,
+        probe_every=None,
+        learning_rate=2e-5,
+        max_seq_length=64,
+        output_dir=str(out),
+        progress=False,
+        device=args.device,
+    )
+    values.update(changes)
+    start = time.perf_counter()
+    result = train(TrainConfig(**values))
+    return time.perf_counter() - start, result
+
+
+def st_run(args) -> float:
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from cselab.data.sts import read_stsbenchmark
+    from cselab.models.loading import load_model
+
+    pairs = [p for p in read_stsbenchmark(STSB / "sts-train.csv") if p.score >= 4.0]
+    data = Dataset.from_dict(
+        {"anchor": [p.sentence1 for p in pairs], "positive": [p.sentence2 for p in pairs]}
+    )
+    model = load_model(args.model, device=args.device, max_seq_length=64)
+    with tempfile.TemporaryDirectory() as tmp:
+        training_args = SentenceTransformerTrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=args.batch_size,
+            max_steps=args.steps,
+            learning_rate=2e-5,
+            save_strategy="no",
+            report_to="none",
+            logging_steps=10**9,
+            disable_tqdm=True,
+            use_cpu=args.device == "cpu",
+            seed=42,
+        )
+        loss = MultipleNegativesRankingLoss(model, scale=20.0)
+        trainer = SentenceTransformerTrainer(
+            model=model, args=training_args, train_dataset=data, loss=loss
+        )
+        start = time.perf_counter()
+        trainer.train()
+        return time.perf_counter() - start
+
+
+def peak_memory_child(args) -> None:
+    """One batch-256 step (optionally GradCache); print peak memory in MiB as JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cselab_run(args, Path(tmp), batch_size=256, max_steps=1, gradcache_mini_batch=args.mini)
+    if args.device.startswith("cuda"):
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_mib": peak}))
+
+
+def peak_memory(args, mini: int | None) -> float:
+    command = [sys.executable, __file__, "--child", "--model", args.model, "--device", args.device]
+    if mini:
+        command += ["--mini", str(mini)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_mib"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--mini", type=int, default=None)
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        return peak_memory_child(args)
+    n = args.steps * args.batch_size
+    st_seconds = st_run(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        cs_seconds, result = cselab_run(args, Path(tmp) / "plain")
+        probed_seconds, probed = cselab_run(
+            args,
+            Path(tmp) / "probed",
+            probe_every=max(1, args.steps // 3),
+            dev_data=str(STSB / "sts-dev.csv"),
+        )
+        import pandas as pd
+
+        table = pd.read_csv(probed.run_dir / "metrics.csv")
+        probe_total = table[table["metric"] == "probe_seconds"]["value"].sum()
+    print(f"device {args.device}, model {args.model}, batch {args.batch_size}, {args.steps} steps")
+    print(f"sentence-transformers trainer: {n / st_seconds:8.1f} pairs/s")
+    print(f"cselab train (whole call):     {n / cs_seconds:8.1f} pairs/s")
+    print(f"cselab train (steps only):     {result.sentences_per_second:8.1f} pairs/s")
+    print(f"ratio cselab/ST (whole call):  {st_seconds / cs_seconds:.3f}")
+    print(
+        f"probes (geometry + STS-B dev Spearman + gradient parts, every {max(1, args.steps // 3)}"
+        f" steps + step 0): {probe_total:.2f} s = {probe_total / probed.train_seconds:.1%} "
+        "of training time"
+    )
+    if not args.skip_memory:
+        full = peak_memory(args, None)
+        cached = peak_memory(args, 32)
+        unit = "CUDA peak allocated" if args.device.startswith("cuda") else "max RSS"
+        print(f"batch 256 {unit}: {full:.0f} MiB plain, {cached:.0f} MiB GradCache (mini 32)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Crash-safe checkpoints: ``RUN_DIR/checkpoints/step-000200/``.
+
+Each checkpoint is a SentenceTransformer directory (loads with plain
+``SentenceTransformer(path)``) plus ``trainer_state.pt`` — optimizer, scheduler, the loss
+module's parameters (a trainable predictor, say), every RNG state (python, numpy, torch,
+CUDA) and the step and running-loss counters — and ``config.yaml``. The state holds only
+tensors and plain containers and is read with ``torch.load(weights_only=True)``. A
+checkpoint is written into ``step-XXXXXX.tmp`` and renamed when complete, so a crash (even
+``kill -9``) leaves either a whole checkpoint or a ``.tmp`` directory that is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from cselab.errors import CselabError
+
+STATE_FILE = "trainer_state.pt"
+_NAME = re.compile(r"^step-(\d{6,})$")
+
+
+def checkpoint_dir(run_dir: str | os.PathLike[str], step: int) -> Path:
+    return Path(run_dir) / "checkpoints" / f"step-{step:06d}"
+
+
+def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[tuple[int, Path]]:
+    """Complete checkpoints as (step, path), oldest first (``.tmp`` leftovers are skipped)."""
+    root = Path(run_dir) / "checkpoints"
+    if not root.is_dir():
+        return []
+    found = []
+    for path in root.iterdir():
+        match = _NAME.match(path.name)
+        if match and (path / STATE_FILE).is_file():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def latest_checkpoint(run_dir: str | os.PathLike[str]) -> tuple[int, Path] | None:
+    checkpoints = list_checkpoints(run_dir)
+    return checkpoints[-1] if checkpoints else None
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy and torch RNG states as tensors and plain containers."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state(legacy=True)  # type: ignore[misc]
+    version, py_state, py_gauss = random.getstate()
+    state: dict[str, Any] = {
+        "python": [version, torch.tensor(py_state, dtype=torch.int64), py_gauss],
+        "numpy": [kind, torch.from_numpy(np.asarray(keys, dtype=np.int64)), pos, has_gauss, gauss],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    version, py_state, py_gauss = state["python"]
+    random.setstate((version, tuple(int(x) for x in py_state.tolist()), py_gauss))
+    kind, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(
+    run_dir: str | os.PathLike[str],
+    step: int,
+    model,
+    trainer_state: dict[str, Any],
+    config_yaml: str,
+    *,
+    keep: int | None = None,
+) -> Path:
+    """Write model + trainer state + config to a temp dir, then rename it into place."""
+    final = checkpoint_dir(run_dir, step)
+    tmp = final.with_name(final.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    model.save(str(tmp))
+    torch.save(trainer_state, tmp / STATE_FILE)
+    (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    _fsync_dir(tmp)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+    if keep is not None:
+        for _, old in list_checkpoints(run_dir)[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``trainer_state.pt`` with ``weights_only=True`` (no pickled code runs)."""
+    source = Path(path) / STATE_FILE
+    if not source.is_file():
+        raise CselabError(f"checkpoint {str(path)!r} has no {STATE_FILE}")
+    try:
+        return torch.load(source, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt file: name it
+        raise CselabError(f"checkpoint state {str(source)!r} cannot be read: {exc}") from exc
+
+
+def _fsync_dir(path: Path) -> None:
+    for child in path.iterdir() if path.is_dir() else []:
+        if child.is_file():
+            with open(child, "rb") as handle:
+                os.fsync(handle.fileno())

@@ -1,0 +1,211 @@
+"""The training configuration: one dataclass, read from YAML and/or flags, validated up front.
+
+Every check runs before the model is loaded, so a bad config fails in a second with a
+message naming the field (``config field 'temperature' = 0.0: ...``).
+Defaults follow Xiao et al. 2023, Section 4 (τ = 0.05, batch 64, checkpoints every 200
+steps) and SimCSE (learning rate 3e-5 for base-size encoders).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cselab.errors import CselabError
+from cselab.models.pooling import POOLINGS
+
+DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
+UNSUPPORTED_LOSSES = {
+    "byol": "BYOL needs an EMA target encoder, which the trainer does not run yet",
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs; ``config.yaml`` in the run directory holds the resolved copy."""
+
+    model: str = "all-MiniLM-L6-v2"
+    loss: str = "info_nce"
+    loss_params: dict[str, Any] = field(default_factory=dict)
+    data: str = ""
+    data_kind: str = "pairs"
+    score_threshold: float = 4.0
+    nli_hard_negatives: bool = True
+    pooling: str | None = None
+    temperature: float | None = 0.05
+    batch_size: int = 64
+    learning_rate: float = 3e-5
+    weight_decay: float = 0.0
+    warmup_steps: int = 0
+    max_steps: int | None = None
+    epochs: int = 1
+    seed: int = 42
+    max_seq_length: int | None = 128
+    no_duplicates: bool = True
+    gradcache_mini_batch: int | None = None
+    max_grad_norm: float | None = 1.0
+    checkpoint_every: int = 200
+    keep_checkpoints: int | None = None
+    probe_every: int | None = 200
+    probe_corpus: str | None = None
+    probe_max_sentences: int = 256
+    probe_geometry: bool = True
+    probe_gradients: bool = True
+    dev_data: str | None = None
+    tensorboard: bool = False
+    output_dir: str = "runs/run"
+    run_name: str | None = None
+    device: str = "cpu"
+    progress: bool = True
+
+    @property
+    def name(self) -> str:
+        """The run's label in tables: ``run_name`` or the output directory's name."""
+        return self.run_name or Path(self.output_dir).name
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+
+
+def _bad(name: str, value: object, why: str) -> CselabError:
+    return CselabError(f"config field {name!r} = {value!r}: {why}")
+
+
+def config_from_dict(values: dict[str, Any], *, source: str = "config") -> TrainConfig:
+    """Build a config from a mapping; unknown keys are an error naming the key."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise CselabError(f"{source}: unknown config field(s) {unknown}; known: {sorted(FIELDS)}")
+    return TrainConfig(**values)
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+) -> TrainConfig:
+    """Read a YAML config (optional) and apply flag overrides (``None`` values are ignored)."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        source = Path(path)
+        if not source.is_file():
+            raise CselabError(f"config file {str(source)!r} does not exist")
+        try:
+            loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise CselabError(f"config file {str(source)!r} is not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise CselabError(f"config file {str(source)!r} must hold a mapping of fields")
+        values.update(loaded)
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return config_from_dict(values, source=str(path) if path else "flags")
+
+
+def save_config(config: TrainConfig, path: str | os.PathLike[str]) -> Path:
+    """Write the resolved config as YAML atomically."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def _check_type(name: str, value: object, kinds: tuple[type, ...]) -> None:
+    if isinstance(value, bool) and bool not in kinds:
+        raise _bad(name, value, f"expected {'/'.join(k.__name__ for k in kinds)}")
+    if not isinstance(value, kinds):
+        raise _bad(name, value, f"expected {'/'.join(k.__name__ for k in kinds)}")
+
+
+def validate_config(config: TrainConfig) -> None:
+    """Check every field that can be checked without loading the model or the data."""
+    from cselab.losses import LOSSES
+
+    if config.loss not in LOSSES:
+        raise _bad("loss", config.loss, f"unknown loss; choose one of {sorted(LOSSES)}")
+    if config.loss in UNSUPPORTED_LOSSES:
+        raise _bad("loss", config.loss, UNSUPPORTED_LOSSES[config.loss])
+    if config.data_kind not in DATA_KINDS:
+        raise _bad("data_kind", config.data_kind, f"choose one of {list(DATA_KINDS)}")
+    if not config.data:
+        raise _bad("data", config.data, "give the training data file")
+    if not Path(config.data).is_file():
+        raise _bad("data", config.data, "file does not exist")
+    if config.pooling is not None and config.pooling not in POOLINGS:
+        raise _bad("pooling", config.pooling, f"choose one of {sorted(POOLINGS)}")
+    if config.temperature is not None:
+        _check_type("temperature", config.temperature, (int, float))
+        if not math.isfinite(config.temperature) or config.temperature <= 0:
+            raise _bad("temperature", config.temperature, "must be a finite number > 0")
+    _check_type("batch_size", config.batch_size, (int,))
+    if config.batch_size < 1:
+        raise _bad("batch_size", config.batch_size, "must be >= 1")
+    if getattr(LOSSES[config.loss], "in_batch", False) and config.batch_size < 2:
+        raise _bad(
+            "batch_size",
+            config.batch_size,
+            f"loss {config.loss!r} uses in-batch negatives and needs a batch of at least 2",
+        )
+    if getattr(LOSSES[config.loss], "needs_hard_negative", False) and config.data_kind not in (
+        "triplets",
+        "nli",
+    ):
+        raise _bad(
+            "data_kind",
+            config.data_kind,
+            f"loss {config.loss!r} needs hard negatives: use 'triplets' or 'nli' data",
+        )
+    _check_type("learning_rate", config.learning_rate, (int, float))
+    if not math.isfinite(config.learning_rate) or config.learning_rate <= 0:
+        raise _bad("learning_rate", config.learning_rate, "must be a finite number > 0")
+    for name in ("warmup_steps", "epochs", "seed", "probe_max_sentences"):
+        _check_type(name, getattr(config, name), (int,))
+        if getattr(config, name) < 0:
+            raise _bad(name, getattr(config, name), "must be >= 0")
+    for name in (
+        "max_steps",
+        "checkpoint_every",
+        "probe_every",
+        "max_seq_length",
+        "gradcache_mini_batch",
+    ):
+        value = getattr(config, name)
+        if value is not None:
+            _check_type(name, value, (int,))
+            if value < 1:
+                raise _bad(name, value, "must be >= 1")
+    if config.max_steps is None and config.epochs < 1:
+        raise _bad("epochs", config.epochs, "give epochs >= 1 or max_steps")
+    for name in ("probe_corpus", "dev_data"):
+        value = getattr(config, name)
+        if value is not None and not Path(value).is_file():
+            raise _bad(name, value, "file does not exist")
+    if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise _bad("tensorboard", True, "the tensorboard package is not installed")
+    if not isinstance(config.loss_params, dict):
+        raise _bad("loss_params", config.loss_params, "expected a mapping of loss arguments")
+
+
+def parse_assignments(assignments: list[str] | None) -> dict[str, Any]:
+    """``["temperature=0.1", "loss_params={margin: 0.5}"]`` -> values (YAML-parsed)."""
+    values: dict[str, Any] = {}
+    for text in assignments or []:
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise CselabError(f"--set {text!r}: expected FIELD=VALUE")
+        if key.strip() not in FIELDS:
+            raise CselabError(f"--set {text!r}: unknown config field {key.strip()!r}")
+        try:
+            values[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise CselabError(f"--set {text!r}: value is not valid YAML ({exc})") from exc
+    return values

@@ -1,0 +1,68 @@
+"""The model and objective a run trains: load, set the pooling, build the loss.
+
+The sentence embedding comes from the SentenceTransformer's own forward, so the pooling is
+whatever its Pooling module does. When the config asks for another pooling, that module is
+rebuilt, so the saved checkpoints record the pooling they were trained with (a mismatch
+between training and evaluation pooling is a classic trap, e.g. SimCSE's cls + MLP).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from torch import nn
+
+from cselab.errors import CselabError
+from cselab.models.loading import load_model
+from cselab.models.pooling import st_pooling_mode
+from cselab.training.config import UNSUPPORTED_LOSSES, TrainConfig
+
+
+def set_pooling(model, pooling: str) -> None:
+    """Replace the model's Pooling module by one with ``pooling`` mode (mean, cls, max)."""
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    for index, module in enumerate(model):
+        if isinstance(module, Pooling):
+            dim = module.get_embedding_dimension()
+            model[index] = Pooling(dim, pooling_mode=pooling)
+            return
+    raise CselabError(f"config field 'pooling' = {pooling!r}: the model has no Pooling module")
+
+
+def prepare_model(config: TrainConfig, source: str | None = None):
+    """Load ``source`` (default ``config.model``) on ``config.device`` with the config's pooling."""
+    model = load_model(
+        source or config.model, device=config.device, max_seq_length=config.max_seq_length
+    )
+    if config.pooling is not None and st_pooling_mode(model) != config.pooling:
+        set_pooling(model, config.pooling)
+        model.to(config.device)
+    return model
+
+
+def loss_arguments(config: TrainConfig) -> dict:
+    """``loss_params`` plus ``temperature`` when the loss takes one."""
+    from cselab.losses import LOSSES
+
+    params = dict(config.loss_params)
+    accepted = inspect.signature(LOSSES[config.loss]).parameters
+    if config.temperature is not None and "temperature" in accepted:
+        params.setdefault("temperature", config.temperature)
+    return params
+
+
+def build_loss(config: TrainConfig) -> nn.Module:
+    """Instantiate ``LOSSES[config.loss]``; a bad argument is an error naming the field."""
+    from cselab.losses import LOSSES
+
+    if config.loss in UNSUPPORTED_LOSSES:
+        raise CselabError(
+            f"config field 'loss' = {config.loss!r}: {UNSUPPORTED_LOSSES[config.loss]}"
+        )
+    try:
+        return LOSSES[config.loss](**loss_arguments(config)).to(config.device)
+    except TypeError as exc:
+        raise CselabError(
+            f"config field 'loss_params' = {config.loss_params!r}: {config.loss!r} rejects it ({exc})"
+        ) from exc

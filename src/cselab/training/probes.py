@@ -1,0 +1,146 @@
+"""Probes measured every ``probe_every`` steps into the run's tidy table.
+
+- ``sts_dev_spearman`` / ``sts_dev_pearson`` (× 100) on a scored dev set
+  (:func:`cselab.evaluation.sts.evaluate_sts`);
+- the geometry metrics of Xiao et al. 2023 (anisotropy, L2 norm, self-similarity,
+  intra-sentence similarity, per layer; ``PROBE_GEOMETRY``) on a probe corpus through
+  :func:`cselab.geometry.analysis.analyze_geometry` (default protocol);
+- the objective's gradient parts on one fixed probe batch (Li et al. 2024), when
+  :mod:`cselab.gradients.parts` decomposes the loss (``grad/...`` rows);
+- the training loss is logged by the trainer itself.
+
+Probes run in eval mode, without gradients, inside :func:`isolated_rng` so they never shift
+the training RNG streams (exact resume stays exact whatever the probe schedule). Their
+cost is logged as ``probe_seconds``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from cselab.data.pairs import Pair, ScoredPair, Triplet
+from cselab.results.table import NO_LAYER, finite
+from cselab.training.checkpoints import rng_state, set_rng_state
+from cselab.training.config import TrainConfig
+
+#: The metric families of Xiao et al. 2023, Section 4 (cheap: O(N·d) per layer).
+PROBE_GEOMETRY = ("anisotropy", "norms", "self_similarity", "intra_sentence")
+
+
+@contextlib.contextmanager
+def isolated_rng() -> Iterator[None]:
+    """Run a block without changing any RNG state seen outside it."""
+    saved = rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(saved)
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _has_gradient_parts(loss: str) -> bool:
+    """True when :mod:`cselab.gradients` decomposes this loss (Li et al. 2024)."""
+    if not has_module("cselab.gradients.parts"):
+        return False
+    from cselab.gradients.parts import PARTS
+
+    return loss in PARTS
+
+
+@dataclass
+class ProbeSet:
+    """What to measure: dev pairs, probe sentences, a fixed batch for gradient parts."""
+
+    dev_pairs: Sequence[ScoredPair] | None = None
+    sentences: Sequence[str] | None = None
+    corpus_name: str = ""
+    gradient_batch: Sequence[Pair | Triplet] | None = None
+
+
+def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> ProbeSet:
+    """Load the dev set, probe corpus and gradient batch the config asks for."""
+    probes = ProbeSet()
+    if config.probe_every is None:
+        return probes
+    if config.dev_data is not None:
+        from cselab.data.sts import read_stsbenchmark
+
+        probes.dev_pairs = read_stsbenchmark(config.dev_data)
+    if config.probe_geometry:
+        from cselab.data.corpora import load_corpus
+
+        corpus = load_corpus(config.probe_corpus)
+        probes.sentences = corpus.sentences[: config.probe_max_sentences]
+        probes.corpus_name = corpus.name
+    if config.probe_gradients and _has_gradient_parts(config.loss):
+        probes.gradient_batch = list(examples[: max(2, min(config.batch_size, len(examples)))])
+    return probes
+
+
+def _row(metric: str, value: float, layer: int = NO_LAYER, corpus: str = "") -> dict:
+    return {"metric": metric, "value": finite(float(value)), "layer": layer, "corpus": corpus}
+
+
+def sts_rows(model, pairs: Sequence[ScoredPair]) -> list[dict]:
+    from cselab.evaluation.sts import evaluate_sts
+
+    result = evaluate_sts(model, pairs, name="dev_data")
+    return [
+        _row("sts_dev_spearman", result["spearman"], corpus="dev"),
+        _row("sts_dev_pearson", result["pearson"], corpus="dev"),
+    ]
+
+
+def geometry_rows(model, sentences: Sequence[str], corpus: str) -> list[dict]:
+    from cselab.geometry.analysis import analyze_geometry
+
+    table = analyze_geometry(
+        model, list(sentences), metrics=PROBE_GEOMETRY, sentence_metrics=False
+    ).table
+    return [
+        _row(str(r.metric), r.value, layer=int(r.layer), corpus=corpus)
+        for r in table.itertuples(index=False)
+    ]
+
+
+def gradient_rows(model, loss_name: str, loss_params: dict, batch, embed) -> list[dict]:
+    from cselab.gradients.summaries import gradient_summary
+
+    anchor, positive, negative = embed(model, batch)  # (B, d) each, no graph
+    with torch.enable_grad():
+        summary = gradient_summary(loss_name, anchor, positive, negative, **loss_params)
+    return [_row(f"grad/{name}", value) for name, value in summary.items()]
+
+
+def run_probes(
+    model, probes: ProbeSet, config: TrainConfig, loss_params: dict, embed
+) -> list[dict]:
+    """All probes at the current weights; rows carry metric, value, layer, corpus."""
+    start = time.perf_counter()
+    rows: list[dict] = []
+    was_training = model.training
+    model.eval()
+    try:
+        with isolated_rng(), torch.no_grad():
+            if probes.dev_pairs is not None:
+                rows += sts_rows(model, probes.dev_pairs)
+            if probes.sentences is not None:
+                rows += geometry_rows(model, probes.sentences, probes.corpus_name)
+            if probes.gradient_batch is not None:
+                rows += gradient_rows(model, config.loss, loss_params, probes.gradient_batch, embed)
+    finally:
+        model.train(was_training)
+    rows.append(_row("probe_seconds", time.perf_counter() - start))
+    return rows

@@ -1,0 +1,48 @@
+"""Combining run tables and plotting metrics against step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cselab.errors import CselabError
+from cselab.results.dynamics import plot_dynamics, read_runs
+from cselab.results.table import make_table, write_table
+
+
+def write_run(root: Path, name: str, offset: float, run_column: bool) -> Path:
+    rows = [
+        {"step": s, "layer": layer, "metric": "anisotropy", "value": offset + s + layer}
+        for s in (0, 10)
+        for layer in (0, 1, 2)
+    ]
+    rows += [{"step": s, "metric": "train_loss", "value": offset - s} for s in (10, 20)]
+    if run_column:
+        rows = [{**r, "run": name} for r in rows]
+    write_table(make_table(rows), root / name / "metrics.csv")
+    return root / name
+
+
+def test_read_runs_names_rows_by_directory(tmp_path: Path) -> None:
+    a = write_run(tmp_path, "tau0.05", 0.0, run_column=True)
+    b = write_run(tmp_path, "tau0.1", 1.0, run_column=False)
+    table = read_runs([a, b])
+    assert sorted(set(table["run"])) == ["tau0.05", "tau0.1"]
+    assert len(table) == 2 * 8
+
+
+def test_plot_dynamics_writes_one_png_per_metric(tmp_path: Path) -> None:
+    runs = [write_run(tmp_path, n, i, True) for i, n in enumerate(("a", "b"))]
+    paths = plot_dynamics(read_runs(runs), tmp_path / "out")
+    assert sorted(p.name for p in paths) == ["anisotropy.png", "train_loss.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    with pytest.raises(CselabError, match="layer 7"):
+        plot_dynamics(read_runs(runs), tmp_path / "out", metrics=["anisotropy"], layer=7)
+    with pytest.raises(CselabError, match=r"\['nope'\]"):
+        plot_dynamics(read_runs(runs), tmp_path / "out", metrics=["nope"])
+
+
+def test_missing_run_table_is_named(tmp_path: Path) -> None:
+    with pytest.raises(CselabError, match="has no metrics.csv"):
+        read_runs([tmp_path / "empty"])

@@ -1,0 +1,41 @@
+"""Sweeps: the power-of-two temperature grid, one run dir each, finished runs skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cselab.errors import CselabError
+from cselab.training.sweep import default_temperatures, plan_sweep, run_sweep
+
+
+def test_default_temperatures_are_powers_of_two_around_the_centre() -> None:
+    assert default_temperatures(0.05) == [0.025, 0.05, 0.1]
+    assert default_temperatures(0.05, span=2) == [0.0125, 0.025, 0.05, 0.1, 0.2]
+    with pytest.raises(CselabError, match="centre 0"):
+        default_temperatures(0)
+
+
+def test_plan_names_and_validates(make_config, tmp_path: Path) -> None:
+    runs = plan_sweep(make_config(), tmp_path, temperatures=[0.05, 0.1], poolings=["mean", "cls"])
+    assert [r.name for r in runs] == [
+        "tau0.05-bs8-mean",
+        "tau0.05-bs8-cls",
+        "tau0.1-bs8-mean",
+        "tau0.1-bs8-cls",
+    ]
+    assert len({r.config.output_dir for r in runs}) == 4
+    with pytest.raises(CselabError, match="'temperature' = 0"):
+        plan_sweep(make_config(), tmp_path, temperatures=[0.05, 0])
+
+
+def test_sweep_skips_finished_runs(make_config, tmp_path: Path) -> None:
+    base = make_config(max_steps=2, checkpoint_every=2)
+    runs = run_sweep(plan_sweep(base, tmp_path, temperatures=[0.05, 0.1]))
+    assert [r.status for r in runs] == ["trained", "trained"]
+    final = Path(runs[0].config.output_dir) / "checkpoints" / "step-000002" / "model.safetensors"
+    stamp = final.stat().st_mtime_ns
+    again = run_sweep(plan_sweep(base, tmp_path, temperatures=[0.05, 0.1, 0.2]))
+    assert [r.status for r in again] == ["skipped", "skipped", "trained"]
+    assert final.stat().st_mtime_ns == stamp
