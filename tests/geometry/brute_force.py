@@ -151,9 +151,11 @@ def top_share_summary(contrib: np.ndarray) -> dict[str, float]:
     return out
 
 
-def informativity(x, ks) -> dict[str, float]:
-    """Delete the top-k columns (ranked by off-diagonal contribution), compare lower triangles."""
-    order = np.argsort(-dimension_contributions(x), kind="stable")
+def informativity(x, ks, scores=None) -> dict[str, float]:
+    """Delete the top-k columns (ranked by off-diagonal contribution, or by ``scores``),
+    compare lower triangles."""
+    ranking = dimension_contributions(x) if scores is None else np.asarray(scores)
+    order = np.argsort(-ranking, kind="stable")
     n, d = x.shape
     before = cosine_matrix(x)
     lower = [(i, j) for i in range(n) for j in range(i)]

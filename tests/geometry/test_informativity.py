@@ -23,6 +23,19 @@ def test_streaming_sample_equals_twin_and_brute_force(tiny_model) -> None:
         assert got["informativity_r2_k0"] == pytest.approx(1.0)  # removing nothing
 
 
+def test_given_dimension_scores_set_the_ranking() -> None:
+    x, ids, sids = random_tokens(seed=13, n_sentences=20, shift=0.5)
+    scores = torch.linspace(0, 1, 8, dtype=torch.float64)[torch.randperm(8)]  # distinct
+    ref = bf.informativity(x, (1, 2, 3, 5), scores.numpy())
+    assert ref != pytest.approx(bf.informativity(x, (1, 2, 3, 5)), abs=1e-3)  # order matters
+    assert informativity(x, (1, 2, 3, 5), scores) == pytest.approx(ref, abs=1e-8)
+    metric = Informativity(ks=(1, 2, 3, 5))
+    metric.dimension_scores = scores
+    assert stream(metric, batches(x, ids, sids)) == pytest.approx(ref, abs=1e-8)
+    with pytest.raises(CselabError, match=r"dimension_scores of shape \(3,\) for vectors of dim"):
+        informativity(x, (1,), scores[:3])
+
+
 def test_keys_only_for_k_below_d_and_exact_sample() -> None:
     x, ids, sids = random_tokens(seed=11)  # d = 8, fewer than 1000 tokens: all are used
     got = stream(Informativity(), batches(x, ids, sids))

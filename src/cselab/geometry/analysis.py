@@ -12,11 +12,17 @@ al. (2023) / Ethayarajh (2019)::
 
 where ``baseline`` (also recorded as ``anisotropy_baseline``) is the exact all-pairs
 anisotropy or the paper's sampled one, as the protocol says, of the same model and layer.
+
+A metric that is undefined on the input (no token type reaches ``min_count``, shares of a
+non-positive total, ...) is left out of the table with a warning naming it and the layer;
+the table never holds NaN.
 """
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +38,7 @@ from cselab.geometry.metric_set import (
     build_token_metrics,
 )
 from cselab.geometry.protocols import PROTOCOLS, Protocol
+from cselab.geometry.validation import MetricUndefined
 from cselab.models.pooling import get_pooling, st_pooling_mode
 from cselab.models.token_view import TokenEncoder
 from cselab.results.table import make_table
@@ -90,6 +97,38 @@ def _check_layers(layers: Sequence[int] | None, available: int) -> list[int]:
     return chosen
 
 
+def _defined_values(metric, family: str, layer: int, prefix: str = "") -> dict[str, float]:
+    """``metric.compute()`` without undefined values: a metric that is undefined on this
+    input (:class:`MetricUndefined`, or a NaN value) is left out with a warning naming the
+    metric and the layer, never written into the table as NaN."""
+    try:
+        values = metric.compute()
+    except MetricUndefined as error:
+        warnings.warn(f"layer {layer}: {prefix}{family} skipped: {error}", stacklevel=3)
+        return {}
+    undefined = [name for name, value in values.items() if math.isnan(value)]
+    if undefined:
+        names = ", ".join(prefix + name for name in undefined)
+        warnings.warn(
+            f"layer {layer}: {names} undefined (NaN) on this input; skipped", stacklevel=3
+        )
+    return {prefix + k: v for k, v in values.items() if not math.isnan(v)}
+
+
+def _rank_informativity_by_self_similarity(groups, layer: int) -> None:
+    """Give token-level informativity the layer's self-similarity dimension shares as its
+    ranking (the ``xiao2023`` protocol); leave it alone when they are not available."""
+    metrics = {family: m for group in groups for family, m in group.metrics.items()}
+    informativity, self_sim = metrics.get("informativity"), metrics.get("self_similarity")
+    if informativity is None or self_sim is None:
+        return
+    try:
+        informativity.dimension_scores = self_sim.dimension_contributions()
+    except MetricUndefined as error:
+        informativity.dimension_scores = None
+        warnings.warn(f"layer {layer}: informativity ranked by its sample: {error}", stacklevel=3)
+
+
 def _sentence_batch(pooled: torch.Tensor, sentence_ids: torch.Tensor) -> TokenBatch:
     """Pooled vectors as a 'token' batch: one token per sentence."""
     zeros = torch.zeros_like(sentence_ids)
@@ -118,6 +157,12 @@ def analyze_geometry(
     unknown = sorted(set(families) - set(ALL_FAMILIES))
     if unknown:
         raise CselabError(f"unknown metric(s) {unknown}; choose from {list(ALL_FAMILIES)}")
+    ranked = proto.informativity_ranking == "self_similarity" and "informativity" in families
+    if ranked and "self_similarity" not in families:
+        raise CselabError(
+            f"protocol {proto.name!r} ranks informativity by self-similarity: "
+            "add the self_similarity metric, or set informativity_ranking='sample'"
+        )
     encoder = TokenEncoder(model, max_length=proto.max_length, strict=strict)
     chosen = _check_layers(layers, encoder.num_hidden_states)
     pooling_name = st_pooling_mode(model) or "mean"
@@ -151,6 +196,9 @@ def analyze_geometry(
                 for metric in sentence_sets[layer].values():
                     metric.update(pooled)
 
+    if proto.informativity_ranking == "self_similarity":
+        for layer in chosen:
+            _rank_informativity_by_self_similarity(token_groups[layer], layer)
     rows: list[dict[str, object]] = []
     per_token: dict[int, dict[int, tuple[int, float]]] = {}
     baseline: dict[int, float] = {}
@@ -158,17 +206,19 @@ def analyze_geometry(
         values: dict[str, float] = {}
         for group in token_groups[layer]:
             for family, metric in group.metrics.items():
-                values.update(metric.compute())
+                defined = _defined_values(metric, family, layer)
+                values.update(defined)
                 if family == "self_similarity":
-                    per_token[layer] = metric.per_token()  # type: ignore[attr-defined]
+                    tokens = metric.per_token() if defined else {}  # type: ignore[attr-defined]
+                    per_token[layer] = tokens
         key = "anisotropy" if proto.baseline == "exact" else "anisotropy_sampled"
         if key in values:
             baseline[layer] = values["anisotropy_baseline"] = values[key]
             for raw in ("self_similarity", "intra_sentence_similarity"):
                 if raw in values:
                     values[f"{raw}_adjusted"] = values[raw] - values[key]
-        for metric in sentence_sets[layer].values():
-            values.update({SENTENCE_PREFIX + k: v for k, v in metric.compute().items()})
+        for family, metric in sentence_sets[layer].items():
+            values.update(_defined_values(metric, family, layer, SENTENCE_PREFIX))
         rows += [
             {"model": model_label, "corpus": corpus_label, "layer": layer, "metric": k, "value": v}
             for k, v in values.items()

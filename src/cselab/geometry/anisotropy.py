@@ -26,9 +26,11 @@ from cselab.geometry.validation import (
     SplitSentenceGuard,
     as_token_batch,
     checked_embeddings,
+    checked_units,
     require_tokens,
     sentence_runs,
     unit_rows,
+    unit_sums,
 )
 
 NAME = "anisotropy"
@@ -95,14 +97,13 @@ class AnisotropyBaseline:
 
     def update(self, batch: TokenBatch) -> None:
         dim = None if self.unit_sum is None else len(self.unit_sum)
-        x = checked_embeddings(batch, NAME, dim)  # (n, d)
-        if len(x) == 0:
+        units = checked_units(batch, NAME, dim)  # (n, d)
+        if len(units) == 0:
             return
         self.guard.check(batch.sentence_ids, NAME)
-        units = unit_rows(x, NAME)  # (n, d)
-        total = units.sum(dim=0)  # (d,)
+        total = unit_sums(batch, NAME)[0]  # (d,)
         self.unit_sum = total if self.unit_sum is None else self.unit_sum + total
-        self.n += len(x)
+        self.n += len(units)
         chosen, _, keys = one_token_per_sentence(batch.sentence_ids, self.seed)
         self.sample.add(keys, units[chosen])
 

@@ -8,10 +8,13 @@ two agree with a brute-force O(N²) reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import torch
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,12 +26,25 @@ class TokenBatch:
     sentence_ids: (n_tokens,) long, corpus-wide sentence index; a sentence's tokens are
                   contiguous and never split across batches
     positions:    (n_tokens,) long, position of the token in its tokenized sentence
+
+    Tensors derived from the batch (its float64 copy, unit rows, sampling keys, centred
+    scatter) are computed once and shared by every metric of the layer through
+    :meth:`cached`; a batch is read-only once built.
     """
 
     embeddings: torch.Tensor
     token_ids: torch.Tensor
     sentence_ids: torch.Tensor
     positions: torch.Tensor
+    _cache: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def cached(self, key: object, make: Callable[[], T]) -> T:
+        """``make()`` the first time ``key`` is asked for, the stored value afterwards."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]  # type: ignore[return-value]
 
 
 class StreamingMetric(Protocol):

@@ -6,11 +6,20 @@ A, B with counts n_a, n_b, means μ_a, μ_b and centred scatters M_a, M_b,
     M = M_a + M_b + (μ_b − μ_a)(μ_b − μ_a)ᵀ · n_a n_b / (n_a + n_b),
 
 which avoids the cancellation of Σxxᵀ − nμμᵀ when the mean is large (rogue dimensions).
+
+A batch's own mean and scatter are computed once (:func:`batch_scatter`) and shared by
+every metric of the layer; the product of centred rows runs in the precision the model
+produced (float32 BLAS for float32 hidden states, float64 for float64 input) and is summed
+into float64. One :class:`RunningCovariance` may be shared by several metrics
+(IsoScore and Spectrum): it adds each batch once and computes its eigenvalues once.
 """
 
 from __future__ import annotations
 
 import torch
+
+from cselab.geometry.base import TokenBatch
+from cselab.geometry.validation import checked_embeddings
 
 
 def centred_scatter(x: torch.Tensor) -> torch.Tensor:
@@ -19,13 +28,37 @@ def centred_scatter(x: torch.Tensor) -> torch.Tensor:
     return centred.T @ centred
 
 
-class RunningCovariance:
-    """Count, mean (d,) and centred scatter (d, d) of all rows added so far."""
+def batch_scatter(batch: TokenBatch, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean (d,), centred scatter (d, d)) float64 of a batch, computed once per batch."""
 
-    def __init__(self) -> None:
+    def make() -> tuple[torch.Tensor, torch.Tensor]:
+        x = checked_embeddings(batch, metric)  # (n, d) float64
+        mean = x.mean(0)  # (d,)
+        single = batch.embeddings.dtype == torch.float32
+        centred = (x - mean).to(torch.float32 if single else torch.float64)  # (n, d)
+        return mean, (centred.T @ centred).to(torch.float64)
+
+    return batch.cached("scatter", make)
+
+
+class RunningCovariance:
+    """Count, mean (d,) and centred scatter (d, d) of all rows added so far.
+
+    ``shared=True``: several metrics of one layer call :meth:`add_batch` with the same
+    batch object; it is merged once.
+    """
+
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared  # several metrics add the same batches: keep each once
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every row added so far."""
         self.n = 0
         self.mean: torch.Tensor | None = None  # (d,)
         self.scatter: torch.Tensor | None = None  # (d, d)
+        self._eigenvalues: torch.Tensor | None = None  # (d,) cache, reset by merge
+        self._last_batch: TokenBatch | None = None
 
     @property
     def dim(self) -> int | None:
@@ -33,10 +66,22 @@ class RunningCovariance:
 
     def add(self, x: torch.Tensor) -> None:
         """Merge rows x (n, d) float64."""
-        nb = len(x)
-        if nb == 0:
-            return
-        mean_b, scatter_b = x.mean(0), centred_scatter(x)  # (d,), (d, d)
+        if len(x):
+            self.merge(len(x), x.mean(0), centred_scatter(x))
+
+    def add_batch(self, batch: TokenBatch, metric: str) -> None:
+        """Merge a batch's (checked) rows; if ``shared``, a batch just added is skipped."""
+        if self.shared:
+            if batch is self._last_batch:
+                return
+            self._last_batch = batch
+        n = len(checked_embeddings(batch, metric, self.dim))
+        if n:
+            self.merge(n, *batch_scatter(batch, metric))
+
+    def merge(self, nb: int, mean_b: torch.Tensor, scatter_b: torch.Tensor) -> None:
+        """Merge a part with count nb, mean (d,) and centred scatter (d, d)."""
+        self._eigenvalues = None
         if self.mean is None or self.scatter is None:
             self.n, self.mean, self.scatter = nb, mean_b, scatter_b
             return
@@ -47,6 +92,8 @@ class RunningCovariance:
         self.n = total
 
     def eigenvalues(self) -> torch.Tensor:
-        """(d,) eigenvalues of the centred scatter, descending, clamped at 0."""
+        """(d,) eigenvalues of the centred scatter, descending, clamped at 0 (computed once)."""
         assert self.scatter is not None
-        return torch.linalg.eigvalsh(self.scatter).flip(0).clamp_min(0.0)
+        if self._eigenvalues is None:
+            self._eigenvalues = torch.linalg.eigvalsh(self.scatter).flip(0).clamp_min(0.0)
+        return self._eigenvalues

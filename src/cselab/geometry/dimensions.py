@@ -22,8 +22,10 @@ from cselab.geometry.base import TokenBatch
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
+    checked_units,
     require_tokens,
     unit_rows,
+    unit_sums,
 )
 
 NAME = "dimensions"
@@ -86,16 +88,15 @@ class DimensionContributions:
 
     def update(self, batch: TokenBatch) -> None:
         dim = None if self.total is None else len(self.total)
-        x = checked_embeddings(batch, NAME, dim)  # (n, d)
-        if len(x) == 0:
+        units = checked_units(batch, NAME, dim)  # (n, d)
+        if len(units) == 0:
             return
-        units = unit_rows(x, NAME)  # (n, d)
-        total, squares = units.sum(0), (units**2).sum(0)  # (d,), (d,)
+        total, squares = unit_sums(batch, NAME)  # (d,), (d,)
         if self.total is None or self.squares is None:
             self.total, self.squares = total, squares
         else:
             self.total, self.squares = self.total + total, self.squares + squares
-        self.n += len(x)
+        self.n += len(units)
 
     def contributions(self) -> torch.Tensor:
         """(d,) float64 cosᵢ."""

@@ -5,9 +5,11 @@ top-k dimensions from every vector: r² of the Pearson correlation between the
 off-diagonal lower triangles of the two matrices. r² ≈ 1 means the removed dimensions
 carried little of the relative similarity structure.
 
-Ranking (our choice, the paper does not fix it): dimensions sorted by their contribution
-cosᵢ = E_{u≠v}[ûᵢv̂ᵢ] on the same sample (off-diagonal pairs, as in
-:mod:`cselab.geometry.dimensions`), descending. Removing a set R of dimensions from unit
+Ranking: by default dimensions are sorted by their contribution cosᵢ = E_{u≠v}[ûᵢv̂ᵢ]
+on the same sample (off-diagonal pairs, as in :mod:`cselab.geometry.dimensions`),
+descending. ``dimension_scores`` (d,) replaces that ranking; the ``xiao2023`` protocol
+passes the self-similarity dimension shares of the layer (the paper's Table 1), which
+reproduces the paper's Table 3 (see docs/geometry.md). Removing a set R of dimensions from unit
 vectors leaves dot products ⟨û,v̂⟩ − Σ_{i∈R} ûᵢv̂ᵢ and squared norms 1 − Σ_{i∈R} ûᵢ², so
 all k are computed with rank-Δk updates of one Gram matrix.
 """
@@ -21,7 +23,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.dimensions import dimension_contributions
-from cselab.geometry.sampling import BottomKSample, token_sample_keys
+from cselab.geometry.sampling import BottomKSample, batch_sample_keys
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -33,28 +35,48 @@ NAME = "informativity"
 DEFAULT_KS = (1, 2, 3, 5, 10, 20, 50, 100, 300, 700)
 
 
-def _pearson_r2(a: torch.Tensor, b: torch.Tensor) -> float:
-    r = torch.corrcoef(torch.stack([a, b]))[0, 1]
+def _centred_offdiagonal(matrix: torch.Tensor) -> torch.Tensor:
+    """In place: a symmetric (n, n) matrix minus the mean of its off-diagonal entries, with a
+    zero diagonal, so sums over the whole matrix are sums over the off-diagonal pairs."""
+    n = len(matrix)
+    mean = (matrix.sum() - matrix.diagonal().sum()) / (n * (n - 1))
+    return matrix.fill_diagonal_(0.0).sub_(mean).fill_diagonal_(0.0)
+
+
+def _pearson_r2(before: torch.Tensor, after: torch.Tensor) -> float:
+    """r² of the off-diagonal entries of two centred symmetric matrices (each pair i<j is
+    counted twice in the sums, which leaves Pearson's r unchanged)."""
+    a, b = before.flatten(), after.flatten()
+    r = torch.dot(a, b) / torch.sqrt(torch.dot(a, a) * torch.dot(b, b))
     return float(r * r)
 
 
-def informativity(x: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> dict[str, float]:
-    """``{"informativity_r2_k{k}": r²}`` for every k < d, on all rows of x (n, d)."""
+def informativity(
+    x: torch.Tensor, ks: Sequence[int] = DEFAULT_KS, dimension_scores: torch.Tensor | None = None
+) -> dict[str, float]:
+    """``{"informativity_r2_k{k}": r²}`` for every k < d, on all rows of x (n, d); the top
+    dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
+    off-diagonal cosine contributions)."""
     if any(int(k) != k or k < 0 for k in ks):
         raise CselabError(f"{NAME}: ks={tuple(ks)} must be integers >= 0")
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=3)
     units = unit_rows(x, NAME)  # (n, d)
     n, d = units.shape
-    order = torch.argsort(dimension_contributions(units), descending=True)  # (d,)
-    lower = torch.tril_indices(n, n, offset=-1, device=units.device)  # (2, n(n-1)/2)
+    if dimension_scores is not None and dimension_scores.shape != (d,):
+        raise CselabError(
+            f"{NAME}: dimension_scores of shape {tuple(dimension_scores.shape)} for "
+            f"vectors of dimension {d}"
+        )
+    scores = dimension_contributions(units) if dimension_scores is None else dimension_scores
+    order = torch.argsort(scores.to(units.device), descending=True)  # (d,)
     gram = units @ units.T  # (n, n)
-    before = gram[lower[0], lower[1]]
+    before = _centred_offdiagonal(gram.clone())  # (n, n)
     out: dict[str, float] = {}
     removed = 0
     for k in sorted({int(k) for k in ks if k < d}):
         part = units[:, order[removed:k]]  # (n, k - removed)
-        gram = gram - part @ part.T
+        gram = torch.addmm(gram, part, part.T, alpha=-1)  # (n, n) Gram without the top k
         removed = k
         sq = gram.diagonal()  # (n,) remaining squared norms
         if bool((sq <= 1e-12).any()):
@@ -62,8 +84,9 @@ def informativity(x: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> dict[str, 
                 f"{NAME}: removing the top {k} dimensions leaves a zero vector "
                 f"(sample of shape {(n, d)})"
             )
-        cos = gram / torch.sqrt(sq[:, None] * sq[None, :])  # (n, n)
-        out[f"informativity_r2_k{k}"] = _pearson_r2(before, cos[lower[0], lower[1]])
+        scale = sq.rsqrt()  # (n,)
+        cos = (gram * scale[:, None]).mul_(scale[None, :])  # (n, n)
+        out[f"informativity_r2_k{k}"] = _pearson_r2(before, _centred_offdiagonal(cos))
     return out
 
 
@@ -76,6 +99,7 @@ class Informativity:
         if n_samples < 3:
             raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 3")
         self.n_samples, self.ks, self.seed = n_samples, tuple(ks), seed
+        self.dimension_scores: torch.Tensor | None = None  # (d,) ranking; None = sample
         self.reset()
 
     def reset(self) -> None:
@@ -85,9 +109,9 @@ class Informativity:
         dim = None if self.sample.rows is None else self.sample.rows.shape[1]
         x = checked_embeddings(batch, NAME, dim)  # (n, d)
         if len(x):
-            self.sample.add(token_sample_keys(batch.sentence_ids, self.seed, NAME), x)
+            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
 
     def compute(self) -> dict[str, float]:
         require_tokens(len(self.sample), NAME, needed=3)
         assert self.sample.rows is not None
-        return informativity(self.sample.rows, self.ks)
+        return informativity(self.sample.rows, self.ks, self.dimension_scores)

@@ -17,8 +17,11 @@ from cselab.geometry.base import TokenBatch
 from cselab.geometry.validation import (
     SplitSentenceGuard,
     as_token_batch,
+    batch_sentence_runs,
     checked_embeddings,
+    checked_units,
     require_tokens,
+    segment_sums,
     sentence_runs,
     unit_rows,
 )
@@ -26,12 +29,20 @@ from cselab.geometry.validation import (
 NAME = "intra_sentence"
 
 
-def per_sentence_intra_similarity(x: torch.Tensor, sentence_ids: torch.Tensor) -> torch.Tensor:
-    """(s,) intra-sentence similarity of each contiguous sentence of x (n, d) float64."""
-    inverse, counts = sentence_runs(sentence_ids, NAME)  # (n,), (s,)
-    units = unit_rows(x, NAME)  # (n, d)
-    raw_sum = x.new_zeros(len(counts), x.shape[1]).index_add_(0, inverse, x)  # (s, d)
-    unit_sum = x.new_zeros(len(counts), x.shape[1]).index_add_(0, inverse, units)  # (s, d)
+def per_sentence_intra_similarity(
+    x: torch.Tensor,
+    sentence_ids: torch.Tensor,
+    units: torch.Tensor | None = None,
+    runs: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """(s,) intra-sentence similarity of each contiguous sentence of x (n, d) float64.
+
+    ``units`` (x's unit rows) and ``runs`` (:func:`sentence_runs`) may be passed precomputed.
+    """
+    inverse, counts = runs if runs is not None else sentence_runs(sentence_ids, NAME)
+    units = unit_rows(x, NAME) if units is None else units  # (n, d)
+    sums = segment_sums(torch.cat([x, units], dim=1), inverse, len(counts))  # (s, 2d)
+    raw_sum, unit_sum = sums[:, : x.shape[1]], sums[:, x.shape[1] :]  # (s, d), (s, d)
     mean_dir = unit_rows(raw_sum, f"{NAME} (sentence mean vector)")  # (s, d) x̄/‖x̄‖
     return (unit_sum * mean_dir).sum(1) / counts  # (s,)
 
@@ -61,7 +72,8 @@ class IntraSentenceSimilarity:
             return
         self.guard.check(batch.sentence_ids, NAME)
         self.dim = x.shape[1]
-        values = per_sentence_intra_similarity(x, batch.sentence_ids)  # (s,)
+        units, runs = checked_units(batch, NAME), batch_sentence_runs(batch, NAME)
+        values = per_sentence_intra_similarity(x, batch.sentence_ids, units, runs)  # (s,)
         self.total += float(values.sum())
         self.sentences += len(values)
 

@@ -48,16 +48,21 @@ def isoscore(x: torch.Tensor) -> float:
 
 
 class IsoScore:
-    """Streaming IsoScore: running mean and centred scatter, then Algorithm 1."""
+    """Streaming IsoScore: running mean and centred scatter, then Algorithm 1.
 
-    def __init__(self) -> None:
+    ``covariance`` may be shared with :class:`~cselab.geometry.spectrum.Spectrum` of the
+    same layer (each batch is added once; ``reset`` clears it for both).
+    """
+
+    def __init__(self, covariance: RunningCovariance | None = None) -> None:
+        self.cov = covariance or RunningCovariance()
         self.reset()
 
     def reset(self) -> None:
-        self.cov = RunningCovariance()
+        self.cov.reset()
 
     def update(self, batch: TokenBatch) -> None:
-        self.cov.add(checked_embeddings(batch, NAME, self.cov.dim))
+        self.cov.add_batch(batch, NAME)
 
     def compute(self) -> dict[str, float]:
         require_tokens(self.cov.n, NAME, needed=2)

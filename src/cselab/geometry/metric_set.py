@@ -96,6 +96,18 @@ class MetricGroup:
     metrics: dict[str, StreamingMetric]
 
 
+def share_covariance(metrics: dict[str, StreamingMetric]) -> None:
+    """Let IsoScore and Spectrum of one layer use one running covariance (added once per
+    batch, eigen-decomposed once) instead of accumulating the same matrix twice."""
+    from cselab.geometry.covariance import RunningCovariance
+    from cselab.geometry.isoscore import IsoScore
+    from cselab.geometry.spectrum import Spectrum
+
+    iso, spectrum = metrics.get("isoscore"), metrics.get("spectrum")
+    if isinstance(iso, IsoScore) and isinstance(spectrum, Spectrum):
+        iso.cov = spectrum.cov = RunningCovariance(shared=True)
+
+
 def build_token_metrics(protocol: Protocol, families: Sequence[str]) -> list[MetricGroup]:
     """Fresh token-level metrics for one layer, grouped by token view."""
     real = MetricGroup(False, {})
@@ -103,6 +115,7 @@ def build_token_metrics(protocol: Protocol, families: Sequence[str]) -> list[Met
     for family in families:
         group = padded if family == "self_similarity" else real
         group.metrics[family] = FACTORIES[family](protocol)
+    share_covariance(real.metrics)
     return [g for g in (real, padded) if g.metrics]
 
 
@@ -110,4 +123,6 @@ def build_sentence_metrics(
     protocol: Protocol, families: Sequence[str]
 ) -> dict[str, StreamingMetric]:
     """Fresh sentence-level metrics for one layer (pooled embeddings)."""
-    return {f: FACTORIES[f](protocol) for f in families if f in SENTENCE_FAMILIES}
+    metrics = {f: FACTORIES[f](protocol) for f in families if f in SENTENCE_FAMILIES}
+    share_covariance(metrics)
+    return metrics

@@ -13,7 +13,9 @@ Two presets:
   least 5 occurrences in the padded ``input_ids`` and only its first occurrence per
   sentence is used; intra-sentence similarity, L2 norm and the anisotropy baseline use the
   non-padding tokens; the baseline subtracted is the sampled one (1 random token from each
-  of 1,000 random sentences; seeded here, unseeded in the paper's code).
+  of 1,000 random sentences; seeded here, unseeded in the paper's code); informativity
+  removes dimensions in the order of their self-similarity shares (Table 1), the ranking
+  that reproduces the paper's Table 3.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from cselab.errors import CselabError
 
 BASELINES = ("exact", "sampled")
 PAD_TO = ("batch", "corpus")
+INFORMATIVITY_RANKINGS = ("sample", "self_similarity")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class Protocol:
     sort_by_length:            sort sentences by length before batching (ids are kept)
     seed:                      seed of every random choice (baseline sample, informativity)
     max_length:                token limit; None = the model's ``max_seq_length``
+    informativity_ranking:     token-level informativity removes the top dimensions by
+                               "sample" (off-diagonal cosine contributions on its sample) or
+                               "self_similarity" (the layer's self-similarity dimension
+                               shares, the paper's Table 1; needs the self_similarity family)
     """
 
     name: str = "default"
@@ -57,10 +64,16 @@ class Protocol:
     sort_by_length: bool = True
     seed: int = 0
     max_length: int | None = None
+    informativity_ranking: str = "sample"
 
     def __post_init__(self) -> None:
         if self.baseline not in BASELINES:
             raise CselabError(f"protocol baseline={self.baseline!r}; choose one of {BASELINES}")
+        if self.informativity_ranking not in INFORMATIVITY_RANKINGS:
+            raise CselabError(
+                f"protocol informativity_ranking={self.informativity_ranking!r}; "
+                f"choose one of {INFORMATIVITY_RANKINGS}"
+            )
         if self.pad_to not in PAD_TO:
             raise CselabError(f"protocol pad_to={self.pad_to!r}; choose one of {PAD_TO}")
         if self.padding_in_self_similarity and self.pad_to != "corpus":
@@ -100,6 +113,7 @@ PROTOCOLS: dict[str, Protocol] = {
         batch_size=64,
         pad_to="corpus",
         sort_by_length=False,
+        informativity_ranking="self_similarity",
     ),
 }
 

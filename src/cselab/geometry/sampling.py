@@ -46,25 +46,55 @@ def uniform_keys(seed: int, stream: int, *ids: torch.Tensor) -> torch.Tensor:
 
 
 class BottomKSample:
-    """The ``capacity`` rows with the smallest keys seen so far, sorted by key (CPU float64)."""
+    """The ``capacity`` rows with the smallest keys seen so far, sorted by key (CPU float64).
+
+    Offered rows wait in a buffer and are merged (one sort) once the buffer holds
+    ``capacity`` rows or when ``keys``/``rows`` are read, so a batch costs O(n), not a sort
+    of the whole sample; the result is the same as merging every batch at once.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.keys = torch.empty(0, dtype=torch.float64)  # (m,)
-        self.rows: torch.Tensor | None = None  # (m, d)
+        self._keys = torch.empty(0, dtype=torch.float64)  # (m,)
+        self._rows: torch.Tensor | None = None  # (m, d)
+        self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._n_pending = 0
 
     def add(self, keys: torch.Tensor, rows: torch.Tensor) -> None:
         """Offer rows (n, d) with their keys (n,); keep the best ``capacity``."""
         if len(keys) == 0:
             return
-        if self.rows is not None and len(self.keys) >= self.capacity:
-            better = keys < self.keys[-1]  # only these can enter a full sample
+        if self._rows is not None and len(self._keys) >= self.capacity:
+            better = keys < self._keys[-1]  # only these can enter a full sample
             keys, rows = keys[better], rows[better.to(rows.device)]
-        rows = rows.detach().to("cpu", torch.float64)
-        all_keys = torch.cat([self.keys, keys])
-        all_rows = rows if self.rows is None else torch.cat([self.rows, rows])
-        order = torch.argsort(all_keys)[: self.capacity]
-        self.keys, self.rows = all_keys[order], all_rows[order]
+            if len(keys) == 0:
+                return
+        self._pending.append((keys, rows.detach()))
+        self._n_pending += len(keys)
+        if self._n_pending >= self.capacity:
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        keys = torch.cat([self._keys] + [k for k, _ in self._pending])
+        parts = [r.to("cpu", torch.float64) for _, r in self._pending]
+        rows = torch.cat(parts if self._rows is None else [self._rows, *parts])
+        order = torch.argsort(keys)[: self.capacity]
+        self._keys, self._rows = keys[order], rows[order]
+        self._pending, self._n_pending = [], 0
+
+    @property
+    def keys(self) -> torch.Tensor:
+        """(m,) float64 keys of the kept rows, ascending."""
+        self._merge()
+        return self._keys
+
+    @property
+    def rows(self) -> torch.Tensor | None:
+        """(m, d) float64 kept rows in key order (None before any row was offered)."""
+        self._merge()
+        return self._rows
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -76,3 +106,10 @@ def token_sample_keys(sentence_ids: torch.Tensor, seed: int, metric: str) -> tor
 
     ranks = rank_in_sentence(sentence_ids, metric)
     return uniform_keys(seed, STREAM_TOKEN_SAMPLE, sentence_ids, ranks)
+
+
+def batch_sample_keys(batch, seed: int, metric: str) -> torch.Tensor:
+    """:func:`token_sample_keys` of a :class:`TokenBatch`, computed once per batch and seed."""
+    return batch.cached(
+        ("sample_keys", seed), lambda: token_sample_keys(batch.sentence_ids, seed, metric)
+    )

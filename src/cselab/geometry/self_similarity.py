@@ -27,11 +27,11 @@ from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.dimensions import share_summary
 from cselab.geometry.validation import (
+    MetricUndefined,
     SplitSentenceGuard,
     as_token_batch,
-    checked_embeddings,
+    checked_units,
     require_tokens,
-    unit_rows,
 )
 
 NAME = "self_similarity"
@@ -103,18 +103,18 @@ class SelfSimilarity:
 
     def update(self, batch: TokenBatch) -> None:
         dim = None if self.sums is None else self.sums.shape[1]
-        x = checked_embeddings(batch, NAME, dim)  # (n, d)
-        if len(x) == 0:
+        units = checked_units(batch, NAME, dim)  # (n, d)
+        if len(units) == 0:
             return
         self.guard.check(batch.sentence_ids, NAME)
         token_ids = batch.token_ids.long()
-        rows = self._rows_for(token_ids, x.shape[1])  # (n,)
+        rows = self._rows_for(token_ids, units.shape[1])  # (n,)
         assert self.sums is not None
         self.seen.index_add_(0, rows, torch.ones_like(rows))
         if self.first_occurrence_only:
             keep = first_occurrences(token_ids, batch.sentence_ids.long())  # (n,)
-            rows, x = rows[keep], x[keep]
-        self.sums.index_add_(0, rows, unit_rows(x, NAME))
+            rows, units = rows[keep], units[keep]
+        self.sums.index_add_(0, rows, units)
         self.used.index_add_(0, rows, torch.ones_like(rows))
 
     def _qualifying(self) -> torch.Tensor:
@@ -123,7 +123,7 @@ class SelfSimilarity:
             require_tokens(0, NAME)
         mask = (self.seen >= self.min_count) & (self.used >= 2)
         if not bool(mask.any()):
-            raise CselabError(
+            raise MetricUndefined(
                 f"{NAME}: no token type has >= {self.min_count} occurrences "
                 f"({int(self.seen.sum())} tokens of {len(self.seen)} types seen); "
                 "use a larger corpus or a smaller min_count"

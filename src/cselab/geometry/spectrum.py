@@ -22,7 +22,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.covariance import RunningCovariance, centred_scatter
-from cselab.geometry.sampling import BottomKSample, token_sample_keys
+from cselab.geometry.sampling import BottomKSample, batch_sample_keys
 from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
 
 NAME = "spectrum"
@@ -63,26 +63,34 @@ def partition_isotropy(x: torch.Tensor, basis: str = "second_moment") -> float:
 
 
 class Spectrum:
-    """Streaming spectrum (running covariance) + partition isotropy on a reservoir sample."""
+    """Streaming spectrum (running covariance) + partition isotropy on a reservoir sample.
+
+    ``covariance`` may be shared with :class:`~cselab.geometry.isoscore.IsoScore`.
+    """
 
     def __init__(
-        self, partition_samples: int = 2000, partition_basis: str = "second_moment", seed: int = 0
+        self,
+        partition_samples: int = 2000,
+        partition_basis: str = "second_moment",
+        seed: int = 0,
+        covariance: RunningCovariance | None = None,
     ) -> None:
         if partition_basis not in BASES:
             raise CselabError(f"{NAME}: partition_basis={partition_basis!r}; choose one of {BASES}")
         self.partition_samples, self.partition_basis = partition_samples, partition_basis
         self.seed = seed
+        self.cov = covariance or RunningCovariance()
         self.reset()
 
     def reset(self) -> None:
-        self.cov = RunningCovariance()
+        self.cov.reset()
         self.sample = BottomKSample(self.partition_samples)
 
     def update(self, batch: TokenBatch) -> None:
         x = checked_embeddings(batch, NAME, self.cov.dim)  # (n, d)
         if len(x):
-            self.cov.add(x)
-            self.sample.add(token_sample_keys(batch.sentence_ids, self.seed, NAME), x)
+            self.cov.add_batch(batch, NAME)
+            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
 
     def singular_values(self) -> torch.Tensor:
         """(d,) singular values of the centred token matrix, descending."""

@@ -15,7 +15,7 @@ import torch
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
-from cselab.geometry.sampling import BottomKSample, token_sample_keys
+from cselab.geometry.sampling import BottomKSample, batch_sample_keys
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -31,10 +31,11 @@ def uniformity(x: torch.Tensor, t: float = 2.0) -> float:
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
     units = unit_rows(x, NAME)  # (n, d)
-    upper = torch.triu_indices(len(units), len(units), offset=1, device=units.device)
-    gram = units @ units.T  # (n, n)
-    sq_dist = (2 - 2 * gram[upper[0], upper[1]]).clamp_min(0)  # (n(n-1)/2,) ‖x̂i − x̂j‖²
-    return float(torch.logsumexp(-t * sq_dist, 0)) - math.log(len(sq_dist))
+    n = len(units)
+    # the mean over i<j equals the mean over ordered pairs i≠j (symmetry): no index gather
+    sq_dist = (units @ units.T).mul_(-2).add_(2).clamp_min_(0)  # (n, n) ‖x̂i − x̂j‖²
+    logits = sq_dist.mul_(-t).fill_diagonal_(-math.inf)  # (n, n), pairs i≠j only
+    return float(torch.logsumexp(logits.flatten(), 0)) - math.log(n * (n - 1))
 
 
 def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2.0) -> float:
@@ -65,7 +66,7 @@ class Uniformity:
         dim = None if self.sample.rows is None else self.sample.rows.shape[1]
         x = checked_embeddings(batch, NAME, dim)  # (n, d)
         if len(x):
-            self.sample.add(token_sample_keys(batch.sentence_ids, self.seed, NAME), x)
+            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
 
     def compute(self) -> dict[str, float]:
         require_tokens(len(self.sample), NAME, needed=2)

@@ -1,7 +1,8 @@
 """Input checks shared by the streaming geometry metrics.
 
 Every metric sees one layer's tokens as a :class:`~cselab.geometry.base.TokenBatch`.
-These helpers turn a batch into float64 vectors and raise :class:`CselabError` naming
+These helpers turn a batch into float64 vectors (once per batch, shared by all metrics
+through :meth:`TokenBatch.cached`) and raise :class:`CselabError` naming
 the metric and the offending tensor (shape, NaN, zero vector, split sentence, no tokens).
 """
 
@@ -11,6 +12,11 @@ import torch
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
+
+
+class MetricUndefined(CselabError):
+    """The metric has no value on this input (e.g. no token type reaches ``min_count``);
+    the geometry pipeline skips it with a warning instead of stopping the run."""
 
 
 def checked_embeddings(batch: TokenBatch, metric: str, dim: int | None = None) -> torch.Tensor:
@@ -33,6 +39,10 @@ def checked_embeddings(batch: TokenBatch, metric: str, dim: int | None = None) -
         raise CselabError(
             f"{metric}: embeddings of shape {tuple(x.shape)} after batches of dimension {dim}"
         )
+    return batch.cached("float64", lambda: _finite_float64(x, metric))
+
+
+def _finite_float64(x: torch.Tensor, metric: str) -> torch.Tensor:
     x = x.detach().to(torch.float64)  # (n, d)
     if not bool(torch.isfinite(x.sum())):  # NaN/inf propagate to the float64 sum
         bad = int((~torch.isfinite(x)).any(dim=1).sum())
@@ -40,6 +50,12 @@ def checked_embeddings(batch: TokenBatch, metric: str, dim: int | None = None) -
             f"{metric}: embeddings of shape {tuple(x.shape)} contain NaN or inf ({bad} tokens)"
         )
     return x
+
+
+def checked_units(batch: TokenBatch, metric: str, dim: int | None = None) -> torch.Tensor:
+    """(n, d) float64 unit rows of the batch (checked, computed once per batch)."""
+    x = checked_embeddings(batch, metric, dim)
+    return batch.cached("units", lambda: unit_rows(x, metric))
 
 
 def unit_rows(x: torch.Tensor, metric: str) -> torch.Tensor:
@@ -51,6 +67,19 @@ def unit_rows(x: torch.Tensor, metric: str) -> torch.Tensor:
             "(cosine undefined)"
         )
     return x / norms
+
+
+def unit_sums(batch: TokenBatch, metric: str, dim: int | None = None):
+    """(Σ_t û_t (d,), Σ_t û_t² (d,)) float64 of a batch's unit rows, computed once per batch."""
+    units = checked_units(batch, metric, dim)
+    return batch.cached("unit_sums", lambda: (units.sum(0), (units * units).sum(0)))
+
+
+def segment_sums(values: torch.Tensor, inverse: torch.Tensor, n_segments: int) -> torch.Tensor:
+    """(s, d) row sums of values (n, d) per segment index ``inverse`` (n,), as one matmul."""
+    one_hot = values.new_zeros(n_segments, len(values))  # (s, n)
+    one_hot[inverse, torch.arange(len(values), device=values.device)] = 1
+    return one_hot @ values
 
 
 def require_tokens(n: int, metric: str, needed: int = 1, what: str = "tokens") -> None:
@@ -66,6 +95,15 @@ def sentence_runs(sentence_ids: torch.Tensor, metric: str) -> tuple[torch.Tensor
 
     A sentence must be one contiguous run of tokens (TokenBatch contract).
     """
+    return _sentence_runs(sentence_ids, metric)
+
+
+def batch_sentence_runs(batch: TokenBatch, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`sentence_runs` of a batch's sentence ids, computed once per batch."""
+    return batch.cached("runs", lambda: _sentence_runs(batch.sentence_ids, metric))
+
+
+def _sentence_runs(sentence_ids: torch.Tensor, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
     ids, inverse, counts = torch.unique_consecutive(
         sentence_ids, return_inverse=True, return_counts=True
     )
