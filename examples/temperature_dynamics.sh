@@ -3,7 +3,8 @@
 # supervised positives = STS-B train pairs with gold score >= 4, batch 16, 100 steps,
 # probes (anisotropy, L2 norm, self- and intra-sentence similarity on 300 STS-B dev
 # sentences; STS-B dev Spearman; InfoNCE gradient parts) every 25 steps.
-# A few minutes on 2 CPU cores. Usage: bash examples/temperature_dynamics.sh [OUT_DIR]
+# About 10-15 minutes on 2 CPU cores; needs `cselab` on PATH (source .venv/bin/activate).
+# Usage: bash examples/temperature_dynamics.sh [OUT_DIR]
 set -euo pipefail
 export HF_HUB_OFFLINE=1
 OUT=${1:-runs/temperature_dynamics}

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from cselab.errors import CselabError
-from cselab.training.sweep import default_temperatures, plan_sweep, run_sweep
+from cselab.training.sweep import (
+    default_temperatures,
+    plan_sweep,
+    run_sweep,
+    sweep_temperatures,
+)
 
 
 def test_default_temperatures_are_powers_of_two_around_the_centre() -> None:
@@ -39,3 +44,13 @@ def test_sweep_skips_finished_runs(make_config, tmp_path: Path) -> None:
     again = run_sweep(plan_sweep(base, tmp_path, temperatures=[0.05, 0.1, 0.2]))
     assert [r.status for r in again] == ["skipped", "skipped", "trained"]
     assert final.stat().st_mtime_ns == stamp
+
+
+def test_sweep_temperatures(make_config) -> None:
+    assert sweep_temperatures(make_config(), None, None, 1) == [0.025, 0.05, 0.1]
+    assert sweep_temperatures(make_config(temperature=0.2), None, None, 1) == [0.1, 0.2, 0.4]
+    assert sweep_temperatures(make_config(), [0.3], 0.1, 1) == [0.3]
+    triplet = make_config(loss="triplet", data_kind="triplets")
+    assert sweep_temperatures(triplet, None, None, 1) == [None]  # no τ to sweep
+    with pytest.raises(CselabError, match="'temperature' = 0.05.*takes no temperature"):
+        plan_sweep(triplet, "unused", temperatures=[0.05])

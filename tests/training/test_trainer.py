@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import torch
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
@@ -51,7 +53,11 @@ def test_checkpoint_reloads_and_encodes_identically(make_config) -> None:
         result.model.encode(sentences, convert_to_tensor=True),
     )
     state = load_trainer_state(path)  # weights_only=True
-    assert state["step"] == 4 and "optimizer" in state and "rng" in state
+    assert state["step"] == 4 and "rng" in state and "scheduler" in state
+    assert "optimizer" not in state  # the run is finished: nothing resumes from here
+    assert "optimizer" in load_trainer_state(result.run_dir / "checkpoints" / "step-000002")
+    again = train(make_config(max_steps=4, checkpoint_every=2, pooling="cls"))
+    assert again.resumed_from == 4  # a finished run is left as it is
     assert (path / "config.yaml").is_file()
 
 
@@ -66,6 +72,12 @@ def test_resume_after_losing_later_checkpoints_is_exact(make_config, tmp_path: P
     (final.parent / "step-000006.tmp").mkdir()
     resumed = train(part)
     assert resumed.resumed_from == 3
+    summary = json.loads((Path(part.output_dir) / "summary.json").read_text(encoding="utf-8"))
+    assert [s["start_step"] for s in summary["sessions"]] == [
+        0,
+        3,
+    ]  # the first session, then the resumption
+    assert summary["versions"]["torch"] == torch.__version__
     assert_same_weights(full.run_dir / "checkpoints" / "step-000006", final)
     table = pd.read_csv(Path(part.output_dir) / "metrics.csv")
     assert not table.duplicated(["step", "metric", "layer"]).any()
@@ -127,3 +139,17 @@ def test_gradient_part_probes(make_config) -> None:
     table = pd.read_csv(result.run_dir / "metrics.csv")
     grads = table[table["metric"].str.startswith("grad/")]
     assert not grads.empty and sorted(set(grads["step"])) == [0, 2]
+
+
+def test_tensorboard_gets_the_same_rows(make_config) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = train(make_config(max_steps=2, probe_every=1, tensorboard=True))
+    events = EventAccumulator(str(result.run_dir / "tensorboard"))
+    events.Reload()
+    logged = {event.step: event.value for event in events.Scalars("train_loss")}
+    table = pd.read_csv(result.run_dir / "metrics.csv")
+    loss = table[table["metric"] == "train_loss"].set_index("step")["value"]
+    assert sorted(logged) == [1, 2]
+    for step, value in logged.items():
+        assert value == pytest.approx(loss[step], rel=1e-6)

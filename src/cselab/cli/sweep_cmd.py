@@ -25,10 +25,10 @@ def sweep(
 ) -> None:
     """Train every grid point not finished yet (finished runs are skipped, broken ones resume)."""
     from cselab.training.config import load_config, parse_assignments
-    from cselab.training.sweep import default_temperatures, plan_sweep, run_sweep
+    from cselab.training.sweep import plan_sweep, run_sweep, sweep_temperatures
 
     base = load_config(config, parse_assignments(assignments))
-    taus = temperatures or default_temperatures(centre or base.temperature or 0.05, span)
+    taus = sweep_temperatures(base, temperatures, centre, span)
     runs = plan_sweep(base, out, temperatures=taus, batch_sizes=batch_sizes, poolings=poolings)
     for run in run_sweep(runs):
         typer.echo(f"{run.status:8s} {run.name} -> {run.config.output_dir}")

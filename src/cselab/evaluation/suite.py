@@ -16,13 +16,13 @@ from scipy.stats import rankdata
 
 from cselab.data.sts import StsDataset
 from cselab.errors import CselabError
-from cselab.evaluation.provenance import provenance
 from cselab.evaluation.sts import (
     correlations,
     count_truncated,
     effective_pooling,
     pair_similarities,
 )
+from cselab.results.provenance import provenance
 
 RESULT_KIND = "cselab-sts"
 

@@ -23,7 +23,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.dimensions import dimension_contributions
-from cselab.geometry.sampling import BottomKSample, batch_sample_keys
+from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -44,19 +44,30 @@ def _centred_offdiagonal(matrix: torch.Tensor) -> torch.Tensor:
 
 
 def _pearson_r2(before: torch.Tensor, after: torch.Tensor) -> float:
-    """r² of the off-diagonal entries of two centred symmetric matrices (each pair i<j is
-    counted twice in the sums, which leaves Pearson's r unchanged)."""
+    """r² of the off-diagonal entries of ``before`` (centred, zero diagonal: see
+    :func:`_centred_offdiagonal`) and of the symmetric ``after`` (not centred), in three
+    passes: as Σ a = 0, cov = Σ ab / m and var_b = (Σ b² − (Σ b)²/m) / m over the
+    m = n(n−1) off-diagonal entries (each pair i<j counted twice, which leaves r unchanged)."""
+    n = len(after)
+    m = n * (n - 1)
+    diagonal = after.diagonal()
     a, b = before.flatten(), after.flatten()
-    r = torch.dot(a, b) / torch.sqrt(torch.dot(a, a) * torch.dot(b, b))
-    return float(r * r)
+    sum_b = float(b.sum() - diagonal.sum())
+    sum_bb = float(torch.dot(b, b) - torch.dot(diagonal, diagonal))
+    cov = float(torch.dot(a, b))  # the zero diagonal of a drops b's diagonal
+    return cov * cov / (float(torch.dot(a, a)) * (sum_bb - sum_b * sum_b / m))
 
 
 def informativity(
-    x: torch.Tensor, ks: Sequence[int] = DEFAULT_KS, dimension_scores: torch.Tensor | None = None
+    x: torch.Tensor,
+    ks: Sequence[int] = DEFAULT_KS,
+    dimension_scores: torch.Tensor | None = None,
+    precision: torch.dtype = torch.float64,
 ) -> dict[str, float]:
     """``{"informativity_r2_k{k}": r²}`` for every k < d, on all rows of x (n, d); the top
     dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
-    off-diagonal cosine contributions)."""
+    off-diagonal cosine contributions). The (n, n) matrices are kept in ``precision``
+    (float32 for a float32 model's vectors); the sums behind r² run in float64."""
     if any(int(k) != k or k < 0 for k in ks):
         raise CselabError(f"{NAME}: ks={tuple(ks)} must be integers >= 0")
     x = checked_embeddings(as_token_batch(x), NAME)
@@ -70,23 +81,25 @@ def informativity(
         )
     scores = dimension_contributions(units) if dimension_scores is None else dimension_scores
     order = torch.argsort(scores.to(units.device), descending=True)  # (d,)
-    gram = units @ units.T  # (n, n)
-    before = _centred_offdiagonal(gram.clone())  # (n, n)
+    units = units.to(precision)
+    tiny = max(1e-12, 100 * torch.finfo(precision).eps)  # a vanished remaining norm
+    gram = units @ units.T  # (n, n), updated in place below
+    before = _centred_offdiagonal(gram.to(torch.float64, copy=True))  # (n, n)
     out: dict[str, float] = {}
     removed = 0
     for k in sorted({int(k) for k in ks if k < d}):
         part = units[:, order[removed:k]]  # (n, k - removed)
-        gram = torch.addmm(gram, part, part.T, alpha=-1)  # (n, n) Gram without the top k
+        gram.addmm_(part, part.T, alpha=-1)  # (n, n) Gram without the top k
         removed = k
         sq = gram.diagonal()  # (n,) remaining squared norms
-        if bool((sq <= 1e-12).any()):
+        if bool((sq <= tiny).any()):
             raise CselabError(
                 f"{NAME}: removing the top {k} dimensions leaves a zero vector "
                 f"(sample of shape {(n, d)})"
             )
         scale = sq.rsqrt()  # (n,)
         cos = (gram * scale[:, None]).mul_(scale[None, :])  # (n, n)
-        out[f"informativity_r2_k{k}"] = _pearson_r2(before, _centred_offdiagonal(cos))
+        out[f"informativity_r2_k{k}"] = _pearson_r2(before, cos.to(torch.float64))
     return out
 
 
@@ -100,18 +113,17 @@ class Informativity:
             raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 3")
         self.n_samples, self.ks, self.seed = n_samples, tuple(ks), seed
         self.dimension_scores: torch.Tensor | None = None  # (d,) ranking; None = sample
+        self.sample = BottomKSample(n_samples)  # may be replaced by a shared, larger one
         self.reset()
 
     def reset(self) -> None:
-        self.sample = BottomKSample(self.n_samples)
+        self.sample.clear()
 
     def update(self, batch: TokenBatch) -> None:
-        dim = None if self.sample.rows is None else self.sample.rows.shape[1]
-        x = checked_embeddings(batch, NAME, dim)  # (n, d)
-        if len(x):
-            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
+        offer_batch(self.sample, batch, self.seed, NAME)
 
     def compute(self) -> dict[str, float]:
         require_tokens(len(self.sample), NAME, needed=3)
-        assert self.sample.rows is not None
-        return informativity(self.sample.rows, self.ks, self.dimension_scores)
+        rows = self.sample.head(self.n_samples)
+        precision = working_dtype(self.sample.source_dtype)
+        return informativity(rows, self.ks, self.dimension_scores, precision)

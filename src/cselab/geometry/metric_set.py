@@ -63,13 +63,13 @@ def _isoscore(p: Protocol) -> StreamingMetric:
 def _spectrum(p: Protocol) -> StreamingMetric:
     from cselab.geometry.spectrum import Spectrum
 
-    return Spectrum()
+    return Spectrum(seed=p.seed)
 
 
 def _uniformity(p: Protocol) -> StreamingMetric:
     from cselab.geometry.uniformity import Uniformity
 
-    return Uniformity()
+    return Uniformity(seed=p.seed)
 
 
 #: family name -> builder from a protocol (imports are lazy: a family costs nothing unused)
@@ -108,6 +108,23 @@ def share_covariance(metrics: dict[str, StreamingMetric]) -> None:
         iso.cov = spectrum.cov = RunningCovariance(shared=True)
 
 
+def share_sample(metrics: dict[str, StreamingMetric]) -> None:
+    """Let informativity, uniformity and partition isotropy of one layer read one seeded
+    reservoir sample (the largest they need; each takes its first rows, which are its own
+    bottom-k sample) instead of keeping three samples of the same tokens."""
+    from cselab.geometry.sampling import BottomKSample
+
+    users = [
+        metrics[name] for name in ("informativity", "uniformity", "spectrum") if name in metrics
+    ]
+    seeds = {getattr(m, "seed", None) for m in users}
+    if len(users) < 2 or len(seeds) != 1:
+        return
+    shared = BottomKSample(max(m.sample.capacity for m in users), shared=True)  # type: ignore[attr-defined]
+    for metric in users:
+        metric.sample = shared  # type: ignore[attr-defined]
+
+
 def build_token_metrics(protocol: Protocol, families: Sequence[str]) -> list[MetricGroup]:
     """Fresh token-level metrics for one layer, grouped by token view."""
     real = MetricGroup(False, {})
@@ -116,6 +133,7 @@ def build_token_metrics(protocol: Protocol, families: Sequence[str]) -> list[Met
         group = padded if family == "self_similarity" else real
         group.metrics[family] = FACTORIES[family](protocol)
     share_covariance(real.metrics)
+    share_sample(real.metrics)
     return [g for g in (real, padded) if g.metrics]
 
 
@@ -125,4 +143,5 @@ def build_sentence_metrics(
     """Fresh sentence-level metrics for one layer (pooled embeddings)."""
     metrics = {f: FACTORIES[f](protocol) for f in families if f in SENTENCE_FAMILIES}
     share_covariance(metrics)
+    share_sample(metrics)
     return metrics

@@ -21,6 +21,7 @@ import pandas as pd
 from cselab.geometry.analysis import GeometryResult
 from cselab.geometry.comparison import CrossPairCorrelation, PairComparison
 from cselab.report.plots import plot_over_layers, save_figure
+from cselab.results.provenance import provenance
 from cselab.results.table import concat_tables, write_table
 
 GEOMETRY_COLUMNS = ("model", "corpus", "layer", "metric", "value")
@@ -61,6 +62,7 @@ def write_geometry(
     summary: dict[str, object] = {"models": [r.summary() for r in results]}
     if len(results) == 1:
         summary = results[0].summary()
+    summary.update(provenance())
     _write_json(summary, out / "summary.json")
     written.append(out / "summary.json")
     if plots:

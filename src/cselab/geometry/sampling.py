@@ -51,19 +51,54 @@ class BottomKSample:
     Offered rows wait in a buffer and are merged (one sort) once the buffer holds
     ``capacity`` rows or when ``keys``/``rows`` are read, so a batch costs O(n), not a sort
     of the whole sample; the result is the same as merging every batch at once.
+
+    ``shared=True``: several metrics of one layer with the same seed (informativity,
+    uniformity, partition isotropy) read one sample; each batch is offered once
+    (:meth:`offered`), and a metric that needs m ≤ capacity rows takes the first m, which
+    are exactly the bottom-m sample (rows are kept in key order).
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, shared: bool = False) -> None:
         self.capacity = capacity
+        self.shared = shared
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row offered so far."""
         self._keys = torch.empty(0, dtype=torch.float64)  # (m,)
         self._rows: torch.Tensor | None = None  # (m, d)
         self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._n_pending = 0
+        self._last_batch: object = None
+        #: dtype of the offered rows (float32 from a float32 model): the precision of the
+        #: large products on the sample (see :func:`working_dtype`)
+        self.source_dtype: torch.dtype | None = None
 
-    def add(self, keys: torch.Tensor, rows: torch.Tensor) -> None:
-        """Offer rows (n, d) with their keys (n,); keep the best ``capacity``."""
+    def offered(self, batch: object) -> bool:
+        """For a shared sample: True if ``batch`` was already offered (by another metric)."""
+        if not self.shared:
+            return False
+        if batch is self._last_batch:
+            return True
+        self._last_batch = batch
+        return False
+
+    @property
+    def dim(self) -> int | None:
+        """Width of the rows offered so far (None before any), without merging."""
+        if self._rows is not None:
+            return int(self._rows.shape[1])
+        return int(self._pending[0][1].shape[1]) if self._pending else None
+
+    def add(
+        self, keys: torch.Tensor, rows: torch.Tensor, source_dtype: torch.dtype | None = None
+    ) -> None:
+        """Offer rows (n, d) with their keys (n,); keep the best ``capacity``.
+        ``source_dtype``: the dtype the rows had before any float64 copy (default theirs)."""
         if len(keys) == 0:
             return
+        if self.source_dtype is None:
+            self.source_dtype = source_dtype or rows.dtype
         if self._rows is not None and len(self._keys) >= self.capacity:
             better = keys < self._keys[-1]  # only these can enter a full sample
             keys, rows = keys[better], rows[better.to(rows.device)]
@@ -96,8 +131,21 @@ class BottomKSample:
         self._merge()
         return self._rows
 
+    def head(self, m: int) -> torch.Tensor:
+        """(min(m, len), d) the bottom-m sample: the first m kept rows."""
+        rows = self.rows
+        assert rows is not None
+        return rows[:m]
+
     def __len__(self) -> int:
         return len(self.keys)
+
+
+def working_dtype(source: torch.dtype | None) -> torch.dtype:
+    """Precision of the large products on a sample: float32 when the model gave float32
+    (its vectors carry ~1e-7 relative error already), float64 otherwise. Sums that cancel
+    (informativity's variance) stay in float64 whatever this says."""
+    return torch.float32 if source == torch.float32 else torch.float64
 
 
 def token_sample_keys(sentence_ids: torch.Tensor, seed: int, metric: str) -> torch.Tensor:
@@ -113,3 +161,15 @@ def batch_sample_keys(batch, seed: int, metric: str) -> torch.Tensor:
     return batch.cached(
         ("sample_keys", seed), lambda: token_sample_keys(batch.sentence_ids, seed, metric)
     )
+
+
+def offer_batch(sample: BottomKSample, batch, seed: int, metric: str) -> None:
+    """A metric's ``update`` on a (possibly shared) sample: check the batch's rows and offer
+    them with their seeded keys, once per batch."""
+    from cselab.geometry.validation import checked_embeddings
+
+    if sample.offered(batch):
+        return
+    x = checked_embeddings(batch, metric, sample.dim)  # (n, d)
+    if len(x):
+        sample.add(batch_sample_keys(batch, seed, metric), x, batch.embeddings.dtype)

@@ -22,7 +22,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.covariance import RunningCovariance, centred_scatter
-from cselab.geometry.sampling import BottomKSample, batch_sample_keys
+from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
 from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
 
 NAME = "spectrum"
@@ -49,16 +49,21 @@ def singular_spectrum(x: torch.Tensor) -> torch.Tensor:
     return torch.linalg.eigvalsh(centred_scatter(x)).flip(0).clamp_min(0.0).sqrt()
 
 
-def partition_isotropy(x: torch.Tensor, basis: str = "second_moment") -> float:
-    """min_c Z(c) / max_c Z(c) over c = ± eigenvectors (Mu & Viswanath 2018), x (n, d)."""
+def partition_isotropy(
+    x: torch.Tensor, basis: str = "second_moment", precision: torch.dtype = torch.float64
+) -> float:
+    """min_c Z(c) / max_c Z(c) over c = ± eigenvectors (Mu & Viswanath 2018), x (n, d); the
+    projections and their log-sum-exp in ``precision`` (float32 for a float32 model's rows)."""
     if basis not in BASES:
         raise CselabError(f"{NAME}: partition_basis={basis!r}; choose one of {BASES}")
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
     matrix = x.T @ x if basis == "second_moment" else centred_scatter(x)  # (d, d)
     vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
-    projections = x @ torch.cat([vectors, -vectors], dim=1)  # (n, 2d)
-    log_z = torch.logsumexp(projections, dim=0)  # (2d,) log Z(c)
+    projections = x.to(precision) @ vectors.to(precision)  # (n, d): cᵀw for every c, w
+    log_z = torch.cat(  # (2d,) log Z(c) for c = +v and c = −v
+        [torch.logsumexp(projections, dim=0), torch.logsumexp(projections.neg_(), dim=0)]
+    )
     return math.exp(float(log_z.min() - log_z.max()))
 
 
@@ -80,17 +85,18 @@ class Spectrum:
         self.partition_samples, self.partition_basis = partition_samples, partition_basis
         self.seed = seed
         self.cov = covariance or RunningCovariance()
+        self.sample = BottomKSample(partition_samples)  # may be replaced by a shared one
         self.reset()
 
     def reset(self) -> None:
         self.cov.reset()
-        self.sample = BottomKSample(self.partition_samples)
+        self.sample.clear()
 
     def update(self, batch: TokenBatch) -> None:
         x = checked_embeddings(batch, NAME, self.cov.dim)  # (n, d)
         if len(x):
             self.cov.add_batch(batch, NAME)
-            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
+            offer_batch(self.sample, batch, self.seed, NAME)
 
     def singular_values(self) -> torch.Tensor:
         """(d,) singular values of the centred token matrix, descending."""
@@ -99,6 +105,7 @@ class Spectrum:
 
     def compute(self) -> dict[str, float]:
         out = spectrum_summary(self.singular_values())
-        assert self.sample.rows is not None
-        out["partition_isotropy"] = partition_isotropy(self.sample.rows, self.partition_basis)
+        rows = self.sample.head(self.partition_samples)
+        precision = working_dtype(self.sample.source_dtype)
+        out["partition_isotropy"] = partition_isotropy(rows, self.partition_basis, precision)
         return out

@@ -15,7 +15,7 @@ import torch
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
-from cselab.geometry.sampling import BottomKSample, batch_sample_keys
+from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -26,11 +26,12 @@ from cselab.geometry.validation import (
 NAME = "uniformity"
 
 
-def uniformity(x: torch.Tensor, t: float = 2.0) -> float:
-    """log mean over pairs i<j of exp(−t‖x̂_i − x̂_j‖²), x (n, d)."""
+def uniformity(x: torch.Tensor, t: float = 2.0, precision: torch.dtype = torch.float64) -> float:
+    """log mean over pairs i<j of exp(−t‖x̂_i − x̂_j‖²), x (n, d); the (n, n) distances and
+    their log-sum-exp in ``precision`` (float32 for a float32 model's vectors)."""
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
-    units = unit_rows(x, NAME)  # (n, d)
+    units = unit_rows(x, NAME).to(precision)  # (n, d)
     n = len(units)
     # the mean over i<j equals the mean over ordered pairs i≠j (symmetry): no index gather
     sq_dist = (units @ units.T).mul_(-2).add_(2).clamp_min_(0)  # (n, n) ‖x̂i − x̂j‖²
@@ -57,18 +58,16 @@ class Uniformity:
         if n_samples < 2:
             raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 2")
         self.n_samples, self.t, self.seed = n_samples, t, seed
+        self.sample = BottomKSample(n_samples)  # may be replaced by a shared, larger one
         self.reset()
 
     def reset(self) -> None:
-        self.sample = BottomKSample(self.n_samples)
+        self.sample.clear()
 
     def update(self, batch: TokenBatch) -> None:
-        dim = None if self.sample.rows is None else self.sample.rows.shape[1]
-        x = checked_embeddings(batch, NAME, dim)  # (n, d)
-        if len(x):
-            self.sample.add(batch_sample_keys(batch, self.seed, NAME), x)
+        offer_batch(self.sample, batch, self.seed, NAME)
 
     def compute(self) -> dict[str, float]:
         require_tokens(len(self.sample), NAME, needed=2)
-        assert self.sample.rows is not None
-        return {"uniformity": uniformity(self.sample.rows, self.t)}
+        rows = self.sample.head(self.n_samples)
+        return {"uniformity": uniformity(rows, self.t, working_dtype(self.sample.source_dtype))}

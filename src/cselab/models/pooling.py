@@ -48,7 +48,7 @@ def get_pooling(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tenso
 def st_pooling_mode(model) -> str | None:
     """The pooling a SentenceTransformer model was saved with ('mean', 'cls', 'max'), if any."""
     for module in model:
-        config = getattr(module, "get_config_dict", lambda: {})()
+        config: dict = getattr(module, "get_config_dict", lambda: {})()
         mode = config.get("pooling_mode")
         if mode is None:
             for key, name in (

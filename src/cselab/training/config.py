@@ -2,14 +2,17 @@
 
 Every check runs before the model is loaded, so a bad config fails in a second with a
 message naming the field (``config field 'temperature' = 0.0: ...``).
-Defaults follow Xiao et al. 2023, Section 4 (τ = 0.05, batch 64, checkpoints every 200
-steps) and SimCSE (learning rate 3e-5 for base-size encoders).
+Defaults follow Xiao et al. 2023, Section 4 (batch 64, checkpoints every 200 steps) and
+SimCSE (learning rate 3e-5 for base-size encoders). ``temperature: null`` means the loss's
+own default (τ = 0.05 for every temperature-based loss in ``cselab.losses``); a temperature
+set for a loss that takes none is an error, not silently dropped.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import inspect
 import math
 import os
 from dataclasses import dataclass, field
@@ -22,9 +25,8 @@ from cselab.errors import CselabError
 from cselab.models.pooling import POOLINGS
 
 DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
-UNSUPPORTED_LOSSES = {
-    "byol": "BYOL needs an EMA target encoder, which the trainer does not run yet",
-}
+#: Losses the trainer refuses, with the reason (none at present).
+UNSUPPORTED_LOSSES: dict[str, str] = {}
 
 
 @dataclass
@@ -39,7 +41,7 @@ class TrainConfig:
     score_threshold: float = 4.0
     nli_hard_negatives: bool = True
     pooling: str | None = None
-    temperature: float | None = 0.05
+    temperature: float | None = None
     batch_size: int = 64
     learning_rate: float = 3e-5
     weight_decay: float = 0.0
@@ -50,6 +52,7 @@ class TrainConfig:
     max_seq_length: int | None = 128
     no_duplicates: bool = True
     gradcache_mini_batch: int | None = None
+    ema_decay: float = 0.996
     max_grad_norm: float | None = 1.0
     checkpoint_every: int = 200
     keep_checkpoints: int | None = None
@@ -146,6 +149,23 @@ def validate_config(config: TrainConfig) -> None:
         _check_type("temperature", config.temperature, (int, float))
         if not math.isfinite(config.temperature) or config.temperature <= 0:
             raise _bad("temperature", config.temperature, "must be a finite number > 0")
+        if "temperature" not in inspect.signature(LOSSES[config.loss]).parameters:
+            raise _bad(
+                "temperature",
+                config.temperature,
+                f"loss {config.loss!r} takes no temperature; leave the field unset (null)",
+            )
+    _check_type("ema_decay", config.ema_decay, (int, float))
+    if not 0.0 <= config.ema_decay <= 1.0:
+        raise _bad("ema_decay", config.ema_decay, "must be in [0, 1]")
+    if config.loss == "byol" and (
+        config.data_kind == "triplets" or (config.data_kind == "nli" and config.nli_hard_negatives)
+    ):
+        raise _bad(
+            "data_kind",
+            config.data_kind,
+            "BYOL uses no hard negatives: use sentences/pairs data (or nli_hard_negatives: false)",
+        )
     _check_type("batch_size", config.batch_size, (int,))
     if config.batch_size < 1:
         raise _bad("batch_size", config.batch_size, "must be >= 1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 
+import torch
 from torch import nn
 
 from cselab.errors import CselabError
@@ -30,14 +31,13 @@ def set_pooling(model, pooling: str) -> None:
     raise CselabError(f"config field 'pooling' = {pooling!r}: the model has no Pooling module")
 
 
-def prepare_model(config: TrainConfig, source: str | None = None):
-    """Load ``source`` (default ``config.model``) on ``config.device`` with the config's pooling."""
-    model = load_model(
-        source or config.model, device=config.device, max_seq_length=config.max_seq_length
-    )
+def prepare_model(config: TrainConfig, source: str | None = None, device: str | None = None):
+    """Load ``source`` (default ``config.model``) on ``device`` (default ``config.device``)."""
+    device = device or config.device
+    model = load_model(source or config.model, device=device, max_seq_length=config.max_seq_length)
     if config.pooling is not None and st_pooling_mode(model) != config.pooling:
         set_pooling(model, config.pooling)
-        model.to(config.device)
+        model.to(device)
     return model
 
 
@@ -52,17 +52,36 @@ def loss_arguments(config: TrainConfig) -> dict:
     return params
 
 
-def build_loss(config: TrainConfig) -> nn.Module:
-    """Instantiate ``LOSSES[config.loss]``; a bad argument is an error naming the field."""
+def build_loss(config: TrainConfig, model=None, device: str | None = None) -> nn.Module:
+    """Instantiate ``LOSSES[config.loss]``; a bad argument is an error naming the field.
+
+    With ``model``, a BYOL predictor is built for its embedding size at once (so its
+    parameters can join the optimizer and a checkpoint's predictor state can be loaded).
+    """
     from cselab.losses import LOSSES
 
     if config.loss in UNSUPPORTED_LOSSES:
         raise CselabError(
             f"config field 'loss' = {config.loss!r}: {UNSUPPORTED_LOSSES[config.loss]}"
         )
+    params = loss_arguments(config)
+    if config.loss == "byol" and model is not None:
+        params.setdefault("dim", model.get_sentence_embedding_dimension())
     try:
-        return LOSSES[config.loss](**loss_arguments(config)).to(config.device)
+        return LOSSES[config.loss](**params).to(device or config.device)
     except TypeError as exc:
         raise CselabError(
             f"config field 'loss_params' = {config.loss_params!r}: {config.loss!r} rejects it ({exc})"
         ) from exc
+
+
+def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW over ``params``; the fused kernel where the device has one (the default of the
+    Hugging Face trainer, ``adamw_torch_fused``: the same update, one kernel for all
+    tensors instead of a Python loop over them), the plain implementation elsewhere."""
+    params = list(params)
+    lr, decay = config.learning_rate, config.weight_decay
+    try:
+        return torch.optim.AdamW(params, lr=lr, weight_decay=decay, fused=True)
+    except (RuntimeError, ValueError):  # a device or dtype without the fused kernel
+        return torch.optim.AdamW(params, lr=lr, weight_decay=decay)

@@ -32,6 +32,26 @@ def default_temperatures(centre: float = 0.05, span: int = 1) -> list[float]:
     return [float(f"{centre * 2.0**k:.6g}") for k in range(-span, span + 1)]
 
 
+def sweep_temperatures(
+    base: TrainConfig, given: Sequence[float] | None, centre: float | None, span: int
+) -> list[float | None]:
+    """The sweep's τ values: ``given``, else ``centre·2^k`` around ``centre`` or the config's τ
+    (0.05 when unset); ``[None]`` for a loss without a temperature, unless τ values are given
+    (then validation names the field)."""
+    import inspect
+
+    from cselab.losses import LOSSES
+
+    if given:
+        return list(given)
+    takes_tau = (
+        base.loss in LOSSES and "temperature" in inspect.signature(LOSSES[base.loss]).parameters
+    )
+    if not takes_tau and centre is None:
+        return [None]
+    return list(default_temperatures(centre or base.temperature or 0.05, span))
+
+
 @dataclass
 class SweepRun:
     name: str
