@@ -102,8 +102,8 @@ def _positive_similarity(
         return get_similarity(similarity)(anchor, positive).diagonal().mean()
 
 
-class InfoNCE(nn.Module):
-    """InfoNCE / SimCSE loss module; ``negative`` (optional) adds hard negatives."""
+class _InBatchSoftmax(nn.Module):
+    """What both InfoNCE modules share: in-batch negatives, a checked τ and similarity."""
 
     in_batch: ClassVar[bool] = True
     needs_hard_negative: ClassVar[bool] = False
@@ -113,6 +113,10 @@ class InfoNCE(nn.Module):
         self.temperature = check_positive_number("temperature", temperature)
         get_similarity(similarity)
         self.similarity = similarity
+
+
+class InfoNCE(_InBatchSoftmax):
+    """InfoNCE / SimCSE loss module; ``negative`` (optional) adds hard negatives."""
 
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
@@ -128,17 +132,8 @@ class InfoNCE(nn.Module):
         return LossOutput(loss, components)
 
 
-class SymmetricInfoNCE(nn.Module):
+class SymmetricInfoNCE(_InBatchSoftmax):
     """Symmetric InfoNCE (multiple-negatives symmetric ranking), all-MiniLM-L6-v2's objective."""
-
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
-
-    def __init__(self, *, temperature: float = 0.05, similarity: str = "cosine") -> None:
-        super().__init__()
-        self.temperature = check_positive_number("temperature", temperature)
-        get_similarity(similarity)
-        self.similarity = similarity
 
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
