@@ -22,6 +22,19 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 
 
+@pytest.fixture
+def toy_sentences() -> list[str]:
+    """Six short sentences that share words, a corpus for geometry and SSC runs."""
+    return [
+        "the cat sat on the mat .",
+        "a dog ran in the park .",
+        "the bird sang a song .",
+        "the cat and the dog played .",
+        "a song for the park .",
+        "the mat was red and the dog was blue .",
+    ]
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir: Path):
     """The tiny BERT loaded as a SentenceTransformer (do not train it in place)."""

@@ -12,15 +12,6 @@ from typer.testing import CliRunner
 from cselab.cli.main import app
 from cselab.errors import CselabError
 
-SENTENCES = [
-    "the cat sat on the mat .",
-    "a dog ran in the park .",
-    "the bird sang a song .",
-    "the cat and the dog played .",
-    "a song for the park .",
-    "the mat was red and the dog was blue .",
-] * 2
-
 
 @pytest.fixture(scope="module")
 def other_models(tmp_path_factory) -> list[Path]:
@@ -30,9 +21,9 @@ def other_models(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
+def corpus(tmp_path: Path, toy_sentences: list[str]) -> Path:
     path = tmp_path / "corpus.txt"
-    path.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    path.write_text("\n".join(toy_sentences * 2) + "\n", encoding="utf-8")
     return path
 
 

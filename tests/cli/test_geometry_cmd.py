@@ -13,24 +13,17 @@ from typer.testing import CliRunner
 from cselab.cli.main import app, main
 from cselab.errors import CselabError
 
-SENTENCES = [
-    "the cat sat on the mat .",
-    "a dog ran in the park .",
-    "the bird sang a song .",
-    "the cat and the dog played .",
-    "a song for the park .",
-    "the mat was red and the dog was blue .",
-]
-
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
+def corpus(tmp_path: Path, toy_sentences: list[str]) -> Path:
     path = tmp_path / "corpus.txt"
-    path.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    path.write_text("\n".join(toy_sentences) + "\n", encoding="utf-8")
     return path
 
 
-def test_geometry_writes_tidy_table_summary_and_plots(tiny_model_dir, corpus, tmp_path) -> None:
+def test_geometry_writes_tidy_table_summary_and_plots(
+    tiny_model_dir, corpus, tmp_path, toy_sentences
+) -> None:
     out = tmp_path / "out"
     args = ["geometry", str(tiny_model_dir), "--corpus", str(corpus), "--out", str(out)]
     args += ["--metrics", "anisotropy,self_similarity,intra_sentence,norms", "--plots"]
@@ -43,7 +36,7 @@ def test_geometry_writes_tidy_table_summary_and_plots(tiny_model_dir, corpus, tm
     metrics = set(table["metric"])
     assert {"anisotropy", "self_similarity_adjusted", "l2_norm", "sentence_l2_norm"} <= metrics
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["n_sentences"] == len(SENTENCES) and summary["protocol"]["name"] == "default"
+    assert summary["n_sentences"] == len(toy_sentences) and summary["protocol"]["name"] == "default"
     assert (out / "plots" / "anisotropy.png").stat().st_size > 0
     assert "self_similarity" in result.output  # the terminal table
 

@@ -19,15 +19,6 @@ from cselab.geometry import metric_set
 from cselab.geometry.analysis import analyze_geometry
 from cselab.geometry.protocols import get_protocol
 
-SENTENCES = [
-    "the cat sat on the mat .",
-    "a dog ran in the park .",
-    "the bird sang a song .",
-    "the cat and the dog played .",
-    "a song for the park .",
-    "the mat was red and the dog was blue .",
-]
-
 
 def mean_offdiag_cos(x: torch.Tensor) -> float:
     u = F.normalize(x.double(), dim=-1)
@@ -144,14 +135,16 @@ def paper_reference(model, sentences: list[str], layer: int) -> dict[str, float]
     }
 
 
-def test_xiao2023_protocol_reproduces_the_papers_procedure(tiny_model, reference_metrics) -> None:
+def test_xiao2023_protocol_reproduces_the_papers_procedure(
+    tiny_model, reference_metrics, toy_sentences
+) -> None:
     protocol = get_protocol("xiao2023").with_options(batch_size=4)
     result = analyze_geometry(
-        tiny_model, SENTENCES, protocol=protocol, metrics=FAMILIES, sentence_metrics=False
+        tiny_model, toy_sentences, protocol=protocol, metrics=FAMILIES, sentence_metrics=False
     )
     assert result.layers == [0, 1, 2]
     for layer in result.layers:
-        got, want = values(result, layer), paper_reference(tiny_model, SENTENCES, layer)
+        got, want = values(result, layer), paper_reference(tiny_model, toy_sentences, layer)
         for name, value in want.items():
             assert got[name] == pytest.approx(value, abs=1e-5), (layer, name)
         baseline = got["anisotropy_sampled"]  # xiao2023 adjusts by the sampled baseline
@@ -164,35 +157,37 @@ def test_xiao2023_protocol_reproduces_the_papers_procedure(tiny_model, reference
     assert pad_id in result.per_token[2]  # padding counts as a token in the paper's code
 
 
-def test_default_protocol_uses_words_only_and_ignores_batching(tiny_model, reference_metrics):
+def test_default_protocol_uses_words_only_and_ignores_batching(
+    tiny_model, reference_metrics, toy_sentences
+):
     from cselab.models.token_view import token_view
 
     one = analyze_geometry(
-        tiny_model, SENTENCES, metrics=FAMILIES, layers=[-1], sentence_metrics=False
+        tiny_model, toy_sentences, metrics=FAMILIES, layers=[-1], sentence_metrics=False
     )
     many = analyze_geometry(
-        tiny_model, SENTENCES, protocol=get_protocol("default").with_options(batch_size=1),
+        tiny_model, toy_sentences, protocol=get_protocol("default").with_options(batch_size=1),
         metrics=FAMILIES, layers=[2], sentence_metrics=False,
     )  # fmt: skip
     a, b = values(one, 2), values(many, 2)
     assert a.keys() == b.keys()
     for name in a:
         assert a[name] == pytest.approx(b[name], abs=1e-5)
-    view = token_view(tiny_model, SENTENCES, layers=[2])
+    view = token_view(tiny_model, toy_sentences, layers=[2])
     assert a["anisotropy"] == pytest.approx(mean_offdiag_cos(view.embeddings[2]), abs=1e-5)
     assert a["anisotropy_baseline"] == a["anisotropy"]  # default: exact baseline
     specials = set(tiny_model[0].tokenizer.all_special_ids)
     assert not specials & set(one.per_token[2])
     the = tiny_model[0].tokenizer.convert_tokens_to_ids("the")
-    assert one.per_token[2][the][0] == sum(s.split().count("the") for s in SENTENCES)
+    assert one.per_token[2][the][0] == sum(s.split().count("the") for s in toy_sentences)
     assert one.token_string(the) == "the"
 
 
-def test_sentence_metrics_run_on_pooled_embeddings(tiny_model, monkeypatch) -> None:
+def test_sentence_metrics_run_on_pooled_embeddings(tiny_model, monkeypatch, toy_sentences) -> None:
     monkeypatch.setattr(metric_set, "FACTORIES", {"anisotropy": lambda p: RefAnisotropy()})
     monkeypatch.setattr(metric_set, "SENTENCE_FAMILIES", ("anisotropy",))
-    result = analyze_geometry(tiny_model, SENTENCES, metrics=["anisotropy"], layers=[2])
-    pooled = tiny_model.encode(SENTENCES, convert_to_tensor=True)  # mean pooling, last layer
+    result = analyze_geometry(tiny_model, toy_sentences, metrics=["anisotropy"], layers=[2])
+    pooled = tiny_model.encode(toy_sentences, convert_to_tensor=True)  # mean pooling, last layer
     got = values(result, 2)
     assert got["sentence_anisotropy"] == pytest.approx(mean_offdiag_cos(pooled), abs=1e-5)
     assert result.pooling == "mean"
@@ -200,12 +195,12 @@ def test_sentence_metrics_run_on_pooled_embeddings(tiny_model, monkeypatch) -> N
     assert result.summary()["last_layer"]["sentence_anisotropy"] == got["sentence_anisotropy"]
 
 
-def test_bad_arguments(tiny_model, reference_metrics) -> None:
+def test_bad_arguments(tiny_model, reference_metrics, toy_sentences) -> None:
     with pytest.raises(CselabError, match=r"layers \[5\]: choose from 0..2"):
-        analyze_geometry(tiny_model, SENTENCES, layers=[5], metrics=FAMILIES)
+        analyze_geometry(tiny_model, toy_sentences, layers=[5], metrics=FAMILIES)
     with pytest.raises(CselabError, match=r"unknown metric\(s\) \['colour'\]"):
-        analyze_geometry(tiny_model, SENTENCES, metrics=["colour"])
+        analyze_geometry(tiny_model, toy_sentences, metrics=["colour"])
     with pytest.raises(CselabError, match="unknown protocol 'paper'"):
-        analyze_geometry(tiny_model, SENTENCES, protocol="paper", metrics=FAMILIES)
+        analyze_geometry(tiny_model, toy_sentences, protocol="paper", metrics=FAMILIES)
     with pytest.raises(CselabError, match="empty corpus"):
         analyze_geometry(tiny_model, [], metrics=FAMILIES)

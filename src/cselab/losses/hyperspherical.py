@@ -18,20 +18,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from cselab.losses.base import LossOutput
-from cselab.losses.knobs import Knobs, dissipation_gate, off_diagonal
-from cselab.losses.validation import check_views, detached, reject_negative
+from cselab.losses.knobs import KnobbedLoss, off_diagonal
+from cselab.losses.validation import detached
 
 
-class MHE(nn.Module):
+class MHE(KnobbedLoss):
     """Alignment + log-sum-exp uniformity (the authors' "MHE"); knobs w_gd, w_w, w_r."""
 
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
     name: ClassVar[str] = "mhe"
+    repulsion_name: ClassVar[str] = "uniformity"
 
     def __init__(
         self,
@@ -44,29 +41,11 @@ class MHE(nn.Module):
         temperature: float = 0.05,
         ratio: float = 1.75,
     ) -> None:
-        super().__init__()
-        self.knobs = Knobs(
-            w_gd=w_gd,
-            w_w=w_w,
-            w_r=w_r,
-            margin=margin,
-            temperature=temperature,
-            ratio=ratio,
-            lam=lam,
-        )
+        super().__init__(lam=lam, w_gd=w_gd, w_w=w_w, w_r=w_r, margin=margin,
+                         temperature=temperature, ratio=ratio)  # fmt: skip
 
-    def _views(self, anchor, positive, negative):
-        reject_negative(self.name, negative)
-        check_views(anchor, positive, min_rows=2)
-        u, v = F.normalize(anchor, dim=1), F.normalize(positive, dim=1)
-        if self.knobs.w_gd:
-            u, v = (
-                dissipation_gate(u, self.knobs.margin)[0],
-                dissipation_gate(v, self.knobs.margin)[0],
-            )
-        return u, v
-
-    def _uniformity_and_weight(self, u):
+    def _repulsion(self, u, v) -> tuple[torch.Tensor, torch.Tensor]:
+        """(U(u), ω (N,)) of view ``u``; the other view ``v`` is not used."""
         k = self.knobs
         n = u.shape[0]
         sims = u @ u.T / (k.temperature if k.w_w else 1.0)  # (N, N)
@@ -78,16 +57,21 @@ class MHE(nn.Module):
         weight = (torch.logsumexp(rows, dim=1) - uniform.detach()).exp() / k.temperature
         return uniform, weight
 
+    def _total_alignment(self, weighted: torch.Tensor) -> torch.Tensor:
+        """Σ_i of the weighted alignment terms (N,)."""
+        return weighted.sum()
+
     def forward(self, anchor, positive, negative=None) -> LossOutput:
-        u, v = self._views(anchor, positive, negative)
+        u, v = self._unit_views(anchor, positive, negative)
         align = 2 - 2 * (u * v).sum(dim=1)  # (N,)
-        uniform_u, weight_u = self._uniformity_and_weight(u)
-        uniform_v, weight_v = self._uniformity_and_weight(v)
+        repulsion_u, weight_u = self._repulsion(u, v)
+        repulsion_v, weight_v = self._repulsion(v, u)
         scale = self.knobs.ratio if self.knobs.w_r else 1.0
-        alignment = scale * (align * (weight_u + weight_v) / 2).sum()
-        uniformity = uniform_u + uniform_v
-        loss = self.knobs.lam * uniformity + alignment
-        return LossOutput(loss, detached(alignment=alignment, uniformity=uniformity))
+        alignment = scale * self._total_alignment(align * (weight_u + weight_v) / 2)
+        repulsion = repulsion_u + repulsion_v
+        loss = self.knobs.lam * repulsion + alignment
+        parts = {"alignment": alignment, self.repulsion_name: repulsion}
+        return LossOutput(loss, detached(**parts))
 
 
 class MHEModified(MHE):
@@ -105,27 +89,22 @@ class MHS(MHE):
     """Maximum hyperspherical separation: push each sample from its nearest other-view sample."""
 
     name: ClassVar[str] = "mhs"
+    repulsion_name: ClassVar[str] = "separation"
 
     def __init__(self, *, lam=1.0, w_gd=False, w_r=False, margin=0.30, ratio=1.75) -> None:
         super().__init__(lam=lam, w_gd=w_gd, w_w=False, w_r=w_r, margin=margin, ratio=ratio)
 
-    def _separation(self, u, v):
+    def _repulsion(self, u, v):
+        """(V(u), ω (N,)): −mean_i min_{j≠i} δ_ij from view ``u`` to the detached view ``v``."""
         n = u.shape[0]
         dist = (u[:, None] - v.detach()[None]).pow(2).sum(dim=-1).add(1e-4).sqrt()  # (N, N)
         nearest = dist.masked_fill(~off_diagonal(n, u.device), torch.inf).amin(dim=1)  # (N,)
         weight = 1.0 / nearest.detach() if self.knobs.w_r else torch.ones_like(nearest)
         return -nearest.mean(), weight
 
-    def forward(self, anchor, positive, negative=None) -> LossOutput:
-        u, v = self._views(anchor, positive, negative)
-        align = 2 - 2 * (u * v).sum(dim=1)  # (N,)
-        sep_u, weight_u = self._separation(u, v)
-        sep_v, weight_v = self._separation(v, u)
-        scale = self.knobs.ratio if self.knobs.w_r else 1.0
-        alignment = scale * (align * (weight_u + weight_v) / 2).mean()
-        uniformity = sep_u + sep_v
-        loss = self.knobs.lam * uniformity + alignment
-        return LossOutput(loss, detached(alignment=alignment, separation=uniformity))
+    def _total_alignment(self, weighted):
+        """mean_i of the weighted alignment terms (N,)."""
+        return weighted.mean()
 
 
 class MHSModified(MHS):

@@ -9,9 +9,18 @@
 
 from __future__ import annotations
 
-import torch
+from typing import ClassVar
 
-from cselab.losses.validation import check_non_negative_number, check_positive_number
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cselab.losses.validation import (
+    check_non_negative_number,
+    check_positive_number,
+    check_views,
+    reject_negative,
+)
 
 
 class Knobs:
@@ -23,6 +32,38 @@ class Knobs:
         self.temperature = check_positive_number("temperature", temperature)
         self.ratio = check_non_negative_number("ratio", ratio)
         self.lam = check_non_negative_number("lam", lam)
+
+
+class KnobbedLoss(nn.Module):
+    """Base of the in-batch losses with knobs: holds the :class:`Knobs`, prepares the views."""
+
+    in_batch: ClassVar[bool] = True
+    needs_hard_negative: ClassVar[bool] = False
+    name: ClassVar[str] = ""
+
+    def __init__(self, *, w_gd, w_w, w_r, margin, temperature, ratio, lam) -> None:
+        super().__init__()
+        self.knobs = Knobs(
+            w_gd=w_gd,
+            w_w=w_w,
+            w_r=w_r,
+            margin=margin,
+            temperature=temperature,
+            ratio=ratio,
+            lam=lam,
+        )
+
+    def _unit_views(self, anchor, positive, negative) -> tuple[torch.Tensor, torch.Tensor]:
+        """Checked, normalised views (N, d), passed through the dissipation gate with ``w_gd``."""
+        reject_negative(self.name, negative)
+        check_views(anchor, positive, min_rows=2)
+        u, v = F.normalize(anchor, dim=1), F.normalize(positive, dim=1)
+        if self.knobs.w_gd:
+            u, v = (
+                dissipation_gate(u, self.knobs.margin)[0],
+                dissipation_gate(v, self.knobs.margin)[0],
+            )
+        return u, v
 
 
 def dissipation_gate(units: torch.Tensor, margin: float) -> tuple[torch.Tensor, torch.Tensor]:

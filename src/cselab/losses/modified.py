@@ -24,32 +24,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from cselab.losses.base import LossOutput
-from cselab.losses.knobs import Knobs, dissipation_gate, off_diagonal
-from cselab.losses.validation import check_views, detached, reject_negative
+from cselab.losses.knobs import KnobbedLoss, off_diagonal
+from cselab.losses.validation import detached
 
 
-class _SampleSimilarityForm(nn.Module):
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
-    name: ClassVar[str] = ""
+class _SampleSimilarityForm(KnobbedLoss):
     weights_from_other_view: ClassVar[bool] = False
 
     def __init__(self, *, lam=1.0, w_gd=True, w_w=True, w_r=True, margin=0.30,
                  temperature=0.05, ratio=1.5) -> None:  # fmt: skip
-        super().__init__()
-        self.knobs = Knobs(
-            w_gd=w_gd,
-            w_w=w_w,
-            w_r=w_r,
-            margin=margin,
-            temperature=temperature,
-            ratio=ratio,
-            lam=lam,
-        )
+        super().__init__(lam=lam, w_gd=w_gd, w_w=w_w, w_r=w_r, margin=margin,
+                         temperature=temperature, ratio=ratio)  # fmt: skip
 
     def _weights(self, gram: torch.Tensor) -> torch.Tensor:
         """W (N, N) from a detached Gram matrix."""
@@ -77,14 +64,7 @@ class _SampleSimilarityForm(nn.Module):
         return alignment, repulsion
 
     def forward(self, anchor, positive, negative=None) -> LossOutput:
-        reject_negative(self.name, negative)
-        check_views(anchor, positive, min_rows=2)
-        u, v = F.normalize(anchor, dim=1), F.normalize(positive, dim=1)
-        if self.knobs.w_gd:
-            u, v = (
-                dissipation_gate(u, self.knobs.margin)[0],
-                dissipation_gate(v, self.knobs.margin)[0],
-            )
+        u, v = self._unit_views(anchor, positive, negative)
         align_uv, repel_uv = self._direction(u, v)
         align_vu, repel_vu = self._direction(v, u)
         alignment, repulsion = align_uv + align_vu, repel_uv + repel_vu

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,24 +59,29 @@ class ReportInputs:
         return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _read_json(path: Path) -> dict:
+def _read_mapping(
+    path: Path,
+    parse: Callable[[str], object],
+    parse_error: type[Exception],
+    format_name: str,
+    top_level: str,
+) -> dict:
+    """The file parsed by ``parse``; invalid text or a top level other than a mapping raises."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CselabError(f"{path}: not valid JSON ({exc})") from exc
+        data = parse(path.read_text(encoding="utf-8"))
+    except (parse_error, UnicodeDecodeError) as exc:
+        raise CselabError(f"{path}: not valid {format_name} ({exc})") from exc
     if not isinstance(data, dict):
-        raise CselabError(f"{path}: expected a JSON object at the top level")
+        raise CselabError(f"{path}: expected {top_level} at the top level")
     return data
+
+
+def _read_json(path: Path) -> dict:
+    return _read_mapping(path, json.loads, json.JSONDecodeError, "JSON", "a JSON object")
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CselabError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise CselabError(f"{path}: expected a mapping at the top level")
-    return data
+    return _read_mapping(path, yaml.safe_load, yaml.YAMLError, "YAML", "a mapping")
 
 
 def _versions(data: dict) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -174,6 +175,37 @@ def ssc_section(inputs: ReportInputs) -> Section | None:
     return section
 
 
+def rogue_section(rows: pd.DataFrame) -> Section:
+    tables = grouped_wide_tables(rows, ROGUE_PATTERN, "Dimension contributions")
+    return Section("rogue", "Rogue dimensions (Table 1)", tables=tables)
+
+
+def informativity_section(rows: pd.DataFrame) -> Section:
+    tables = grouped_wide_tables(rows, INFORMATIVITY_PATTERN, "Informativity r²")
+    intro = "r² before vs after removing the top-k dimensions."
+    return Section("informativity", "Informativity (Table 3)", intro, tables=tables)
+
+
+def other_section(rows: pd.DataFrame) -> Section:
+    return Section("other", "Other values", tables=[wide_table(rows, "Values without a layer")])
+
+
+#: The section built from each kind of row of :func:`split_rows`.
+_ROW_SECTIONS: dict[str, Callable[[pd.DataFrame], Section]] = {
+    "geometry": geometry_section,
+    "rogue": rogue_section,
+    "informativity": informativity_section,
+    "dynamics": dynamics_section,
+    "grid": gradient_section,
+    "other": other_section,
+}
+
+
+def _sections_with_rows(parts: dict[str, pd.DataFrame], *kinds: str) -> list[Section]:
+    """The section of each of ``kinds`` that has rows, in that order."""
+    return [_ROW_SECTIONS[kind](parts[kind]) for kind in kinds if not parts[kind].empty]
+
+
 def build_sections(inputs: ReportInputs) -> list[Section]:
     """Every section for which the inputs hold something, in reading order."""
     sections: list[Section] = []
@@ -183,44 +215,11 @@ def build_sections(inputs: ReportInputs) -> list[Section]:
             sts.tables += sts_tables(result)
         sections.append(sts)
     parts = split_rows(inputs.metrics())
-    if not parts["geometry"].empty:
-        sections.append(geometry_section(parts["geometry"]))
-    if not parts["rogue"].empty:
-        sections.append(
-            Section(
-                "rogue",
-                "Rogue dimensions (Table 1)",
-                tables=grouped_wide_tables(
-                    parts["rogue"], ROGUE_PATTERN, "Dimension contributions"
-                ),
-            )
-        )
-    if not parts["informativity"].empty:
-        sections.append(
-            Section(
-                "informativity",
-                "Informativity (Table 3)",
-                "r² before vs after removing the top-k dimensions.",
-                tables=grouped_wide_tables(
-                    parts["informativity"], INFORMATIVITY_PATTERN, "Informativity r²"
-                ),
-            )
-        )
+    sections += _sections_with_rows(parts, "geometry", "rogue", "informativity")
     ssc = ssc_section(inputs)
     if ssc is not None:
         sections.append(ssc)
-    if not parts["dynamics"].empty:
-        sections.append(dynamics_section(parts["dynamics"]))
-    if not parts["grid"].empty:
-        sections.append(gradient_section(parts["grid"]))
-    if not parts["other"].empty:
-        sections.append(
-            Section(
-                "other",
-                "Other values",
-                tables=[wide_table(parts["other"], "Values without a layer")],
-            )
-        )
+    sections += _sections_with_rows(parts, "dynamics", "grid", "other")
     if inputs.configs:
         config = Section(
             "config", "Configuration and versions", "Exactly as recorded by the producing command."

@@ -88,22 +88,23 @@ def wide_table(rows: pd.DataFrame, title: str, note: str = "") -> Table:
     return table
 
 
+def _figure_table(rows: pd.DataFrame, title: str, x: str, line: str, aggfunc: str) -> Table:
+    """``x`` × ``line`` table of ``value`` (``aggfunc`` over duplicates), sorted by ``x``."""
+    wide = rows.pivot_table(index=x, columns=line, values="value", aggfunc=aggfunc)
+    table = Table(title, [x, *map(str, wide.columns)])
+    for key, values in wide.sort_index().iterrows():
+        table.rows.append([text(key), *(number(v) if pd.notna(v) else text("") for v in values)])
+    return table
+
+
 def over_layers_table(rows: pd.DataFrame, metric: str) -> Table:
     """The data behind a per-layer figure: layer × line (model)."""
-    wide = rows.pivot_table(index="layer", columns="line", values="value", aggfunc="first")
-    table = Table(metric, ["layer", *map(str, wide.columns)])
-    for layer, values in wide.sort_index().iterrows():
-        table.rows.append([text(layer), *(number(v) if pd.notna(v) else text("") for v in values)])
-    return table
+    return _figure_table(rows, metric, "layer", "line", aggfunc="first")
 
 
 def over_steps_table(rows: pd.DataFrame, metric: str) -> Table:
     """The data behind a dynamics figure: step × run (mean over duplicate steps, as drawn)."""
-    wide = rows.pivot_table(index="step", columns="run", values="value", aggfunc="mean")
-    table = Table(metric, ["step", *map(str, wide.columns)])
-    for step, values in wide.sort_index().iterrows():
-        table.rows.append([text(step), *(number(v) if pd.notna(v) else text("") for v in values)])
-    return table
+    return _figure_table(rows, metric, "step", "run", aggfunc="mean")
 
 
 def frame_table(frame: pd.DataFrame, title: str, note: str = "") -> Table:
