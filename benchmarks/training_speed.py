@@ -7,12 +7,13 @@ scale 20), same number of steps, in one run::
     HF_HUB_OFFLINE=1 python benchmarks/training_speed.py [--steps 30] [--batch-size 32]
 
 Prints examples/s of both and their ratio. Both timings cover the whole job — loading the
-model, reading the data, training — and each side runs twice, interleaved (ST, cselab, ST,
-cselab), taking the faster of its two runs, so that load noise on a shared machine does not
-favour either side. Also prints
-the probe overhead as a share of training time, and the peak memory of a batch-256 step
-with and without GradCache (each in a fresh subprocess: CUDA peak allocation on a GPU,
-max RSS on CPU).
+model, reading the data, training, saving the model — and each side runs ``--repeats``
+times, interleaved (ST, cselab, ST, cselab, ...), so that load noise on a shared machine
+does not favour either side: the ratio of the fastest runs and the median ratio of the
+side-by-side pairs, and the ratio of their CPU times (process time, which other tenants
+of a shared machine disturb less than wall time). Also prints the probe overhead as a share of training time, and the
+peak memory of a batch-256 step with and without GradCache (each in a fresh subprocess:
+CUDA peak allocation on a GPU, max RSS on CPU).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--mini", type=int, default=None)
     parser.add_argument("--child", action="store_true")
@@ -129,12 +132,20 @@ def main() -> None:
         return peak_memory_child(args)
     n = args.steps * args.batch_size
     with tempfile.TemporaryDirectory() as tmp:
-        st_times, cs_times = [], []
-        for repeat in range(2):
+        st_times, cs_times, st_cpu, cs_cpu = [], [], [], []
+        for repeat in range(args.repeats):
+            cpu = time.process_time()
             st_times.append(st_run(args))
+            st_cpu.append(time.process_time() - cpu)
+            cpu = time.process_time()
             seconds, result = cselab_run(args, Path(tmp) / f"plain{repeat}")
+            cs_cpu.append(time.process_time() - cpu)
             cs_times.append(seconds)
+            print(f"    pair {repeat + 1}: ST {st_times[-1]:.1f} s wall / {st_cpu[-1]:.1f} s CPU, "
+                  f"cselab {cs_times[-1]:.1f} s wall / {cs_cpu[-1]:.1f} s CPU", flush=True)  # fmt: skip
         st_seconds, cs_seconds = min(st_times), min(cs_times)
+        pair_ratios = [st / cs for st, cs in zip(st_times, cs_times, strict=True)]
+        cpu_ratio = statistics.median(st_cpu) / statistics.median(cs_cpu)
         probed_seconds, probed = cselab_run(
             args,
             Path(tmp) / "probed",
@@ -151,7 +162,11 @@ def main() -> None:
     print(f"device {args.device}, model {args.model}, batch {args.batch_size}, {args.steps} steps")
     print(f"sentence-transformers trainer: {n / st_seconds:8.1f} pairs/s (load + data + train)")
     print(f"cselab train:                  {n / cs_seconds:8.1f} pairs/s")
-    print(f"ratio cselab/ST (target >= 0.95): {st_seconds / cs_seconds:.3f}")
+    print(f"ratio cselab/ST (target >= 0.95): {st_seconds / cs_seconds:.3f} (fastest of each); "
+          f"median of the {args.repeats} side-by-side pairs {statistics.median(pair_ratios):.3f} "
+          f"({', '.join(f'{r:.3f}' for r in pair_ratios)})")  # fmt: skip
+    print(f"CPU time (user + system, less sensitive to other load) ST / cselab: {cpu_ratio:.3f} "
+          "(medians)")  # fmt: skip
     print(
         f"probes (geometry on 256 sentences + STS-B dev Spearman + gradient parts): "
         f"{per_probe:.1f} s each = {per_probe / step_seconds:.1f} training steps; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import brute_force as bf
 import pytest
 import torch
@@ -42,3 +44,19 @@ def test_seeds_reset_and_bad_input() -> None:
         metric.compute()
     with pytest.raises(CselabError, match=r"x of shape \(2, 2\) and y of shape \(3, 2\) differ"):
         alignment(torch.ones(2, 2), torch.ones(3, 2))
+
+
+@pytest.mark.parametrize("t", [2.0, 60.0])
+def test_row_blocks_equal_all_pairs(t: float) -> None:
+    """The blocked sum over pairs (each pair across blocks computed once) equals the double
+    loop, also when exp(−t‖x̂ − ŷ‖²) underflows float32 (large t)."""
+    from cselab.geometry.uniformity import _log_sum_exp_pairs
+
+    x, _, _ = random_tokens(seed=18, shift=0.6)
+    units = torch.nn.functional.normalize(x.double(), dim=1)
+    n = len(units)
+    for block in (1, 7, n, 2 * n):
+        got = _log_sum_exp_pairs(units, t, block=block) - math.log(n * (n - 1))
+        assert got == pytest.approx(bf.uniformity(x, t), abs=1e-10)
+    single = _log_sum_exp_pairs(units.float(), t, block=7) - math.log(n * (n - 1))
+    assert single == pytest.approx(bf.uniformity(x, t), rel=1e-5)

@@ -185,8 +185,9 @@ def analyze_geometry(
             )
             for include_padding in (False, proto.padding_in_self_similarity)
         }
+        id_caches: dict[bool, dict[object, object]] = {pad: {} for pad in masks}  # all layers
         for layer in chosen:
-            views = {pad: batch.layer_tokens(layer, keep) for pad, keep in masks.items()}
+            views = {pad: batch.layer_tokens(layer, k, id_caches[pad]) for pad, k in masks.items()}
             for group in token_groups[layer]:
                 view = views[group.include_padding]
                 for metric in group.metrics.values():

@@ -104,7 +104,10 @@ class AnisotropyBaseline:
         total = unit_sums(batch, NAME)[0]  # (d,)
         self.unit_sum = total if self.unit_sum is None else self.unit_sum + total
         self.n += len(units)
-        chosen, _, keys = one_token_per_sentence(batch.sentence_ids, self.seed)
+        chosen, _, keys = batch.cached_ids(
+            ("one_token_per_sentence", self.seed),
+            lambda: one_token_per_sentence(batch.sentence_ids, self.seed),
+        )
         self.sample.add(keys, units[chosen])
 
     def compute(self) -> dict[str, float]:

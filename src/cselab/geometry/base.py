@@ -27,15 +27,18 @@ class TokenBatch:
                   contiguous and never split across batches
     positions:    (n_tokens,) long, position of the token in its tokenized sentence
 
-    Tensors derived from the batch (its float64 copy, unit rows, sampling keys, centred
-    scatter) are computed once and shared by every metric of the layer through
-    :meth:`cached`; a batch is read-only once built.
+    Tensors derived from the batch (its float64 copy, unit rows, centred scatter) are
+    computed once and shared by every metric of the layer through :meth:`cached`. Tensors
+    derived from the ids alone (sentence runs, sampling keys) go through
+    :meth:`cached_ids`, whose store ``id_cache`` the views of every layer of one forward
+    pass may share. A batch is read-only once built.
     """
 
     embeddings: torch.Tensor
     token_ids: torch.Tensor
     sentence_ids: torch.Tensor
     positions: torch.Tensor
+    id_cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
     _cache: dict[object, object] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -45,6 +48,12 @@ class TokenBatch:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]  # type: ignore[return-value]
+
+    def cached_ids(self, key: object, make: Callable[[], T]) -> T:
+        """Like :meth:`cached`, for values that depend on the ids only (not on embeddings)."""
+        if key not in self.id_cache:
+            self.id_cache[key] = make()
+        return self.id_cache[key]  # type: ignore[return-value]
 
 
 class StreamingMetric(Protocol):

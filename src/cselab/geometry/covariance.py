@@ -34,8 +34,9 @@ def batch_scatter(batch: TokenBatch, metric: str) -> tuple[torch.Tensor, torch.T
     def make() -> tuple[torch.Tensor, torch.Tensor]:
         x = checked_embeddings(batch, metric)  # (n, d) float64
         mean = x.mean(0)  # (d,)
-        single = batch.embeddings.dtype == torch.float32
-        centred = (x - mean).to(torch.float32 if single else torch.float64)  # (n, d)
+        source = batch.embeddings.detach()
+        single = source.dtype == torch.float32 and source.device == x.device
+        centred = source - mean.float() if single else x - mean  # (n, d)
         return mean, (centred.T @ centred).to(torch.float64)
 
     return batch.cached("scatter", make)

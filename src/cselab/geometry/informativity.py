@@ -21,9 +21,8 @@ from collections.abc import Sequence
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
 from cselab.geometry.dimensions import dimension_contributions
-from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
+from cselab.geometry.sampling import SampledMetric
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -43,19 +42,26 @@ def _centred_offdiagonal(matrix: torch.Tensor) -> torch.Tensor:
     return matrix.fill_diagonal_(0.0).sub_(mean).fill_diagonal_(0.0)
 
 
-def _pearson_r2(before: torch.Tensor, after: torch.Tensor) -> float:
-    """r² of the off-diagonal entries of ``before`` (centred, zero diagonal: see
-    :func:`_centred_offdiagonal`) and of the symmetric ``after`` (not centred), in three
-    passes: as Σ a = 0, cov = Σ ab / m and var_b = (Σ b² − (Σ b)²/m) / m over the
-    m = n(n−1) off-diagonal entries (each pair i<j counted twice, which leaves r unchanged)."""
-    n = len(after)
+def _pearson_r2(
+    before: torch.Tensor, sum_aa: float, gram: torch.Tensor, buffer: torch.Tensor
+) -> float:
+    """r² of the off-diagonal entries a of ``before`` (centred, zero diagonal: see
+    :func:`_centred_offdiagonal`; Σ a² = ``sum_aa``) and the cosines b_ij = g_ij s_i s_j of
+    the Gram matrix g (s = diag(g)^−½). Over the m = n(n−1) off-diagonal entries (each pair
+    counted twice, which leaves r unchanged), with b shifted by c ≈ its mean so that its
+    variance does not cancel: cov = Σ a(b − c) / m (as Σ a = 0) and
+    var_b = (Σ (b − c)² − (Σ (b − c))²/m) / m. ``buffer`` (n, n) is scratch space."""
+    n = len(gram)
     m = n * (n - 1)
-    diagonal = after.diagonal()
-    a, b = before.flatten(), after.flatten()
-    sum_b = float(b.sum() - diagonal.sum())
-    sum_bb = float(torch.dot(b, b) - torch.dot(diagonal, diagonal))
-    cov = float(torch.dot(a, b))  # the zero diagonal of a drops b's diagonal
-    return cov * cov / (float(torch.dot(a, a)) * (sum_bb - sum_b * sum_b / m))
+    s = gram.diagonal().rsqrt()  # (n,)
+    b = torch.mul(gram, s[:, None], out=buffer).mul_(s[None, :]).fill_diagonal_(0.0)
+    shift = float(b.sum()) / m  # the mean off-diagonal cosine (a pairwise sum)
+    b.sub_(shift).fill_diagonal_(0.0)  # (n, n) b − c, zero diagonal
+    flat = b.flatten()
+    sum_b = float(flat.sum())  # ≈ 0
+    sum_bb = float(torch.dot(flat, flat))
+    sum_ab = float(torch.dot(before.flatten(), flat))
+    return sum_ab * sum_ab / (sum_aa * (sum_bb - sum_b * sum_b / m))
 
 
 def informativity(
@@ -65,9 +71,10 @@ def informativity(
     precision: torch.dtype = torch.float64,
 ) -> dict[str, float]:
     """``{"informativity_r2_k{k}": r²}`` for every k < d, on all rows of x (n, d); the top
-    dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
-    off-diagonal cosine contributions). The (n, n) matrices are kept in ``precision``
-    (float32 for a float32 model's vectors); the sums behind r² run in float64."""
+        dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
+        off-diagonal cosine contributions). The (n, n) matrices are kept in ``precision``
+        (float32 for a float32 model's vectors), and so are the sums behind r² (pairwise sums,
+    over values centred first)."""
     if any(int(k) != k or k < 0 for k in ks):
         raise CselabError(f"{NAME}: ks={tuple(ks)} must be integers >= 0")
     x = checked_embeddings(as_token_batch(x), NAME)
@@ -84,46 +91,37 @@ def informativity(
     units = units.to(precision)
     tiny = max(1e-12, 100 * torch.finfo(precision).eps)  # a vanished remaining norm
     gram = units @ units.T  # (n, n), updated in place below
-    before = _centred_offdiagonal(gram.to(torch.float64, copy=True))  # (n, n)
+    centred = _centred_offdiagonal(gram.to(torch.float64, copy=True))  # (n, n) float64
+    sum_aa = float(torch.dot(centred.flatten(), centred.flatten()))
+    before = centred.to(precision)  # (n, n)
+    buffer = torch.empty_like(gram)  # (n, n) scratch
     out: dict[str, float] = {}
     removed = 0
     for k in sorted({int(k) for k in ks if k < d}):
         part = units[:, order[removed:k]]  # (n, k - removed)
         gram.addmm_(part, part.T, alpha=-1)  # (n, n) Gram without the top k
         removed = k
-        sq = gram.diagonal()  # (n,) remaining squared norms
-        if bool((sq <= tiny).any()):
+        if bool((gram.diagonal() <= tiny).any()):
             raise CselabError(
                 f"{NAME}: removing the top {k} dimensions leaves a zero vector "
                 f"(sample of shape {(n, d)})"
             )
-        scale = sq.rsqrt()  # (n,)
-        cos = (gram * scale[:, None]).mul_(scale[None, :])  # (n, n)
-        out[f"informativity_r2_k{k}"] = _pearson_r2(before, cos.to(torch.float64))
+        out[f"informativity_r2_k{k}"] = _pearson_r2(before, sum_aa, gram, buffer)
     return out
 
 
-class Informativity:
+class Informativity(SampledMetric):
     """Informativity on a seeded reservoir sample of ``n_samples`` tokens of one layer."""
+
+    name, min_rows = NAME, 3
 
     def __init__(
         self, n_samples: int = 1000, ks: Sequence[int] = DEFAULT_KS, seed: int = 0
     ) -> None:
-        if n_samples < 3:
-            raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 3")
-        self.n_samples, self.ks, self.seed = n_samples, tuple(ks), seed
+        super().__init__(n_samples, seed)
+        self.ks = tuple(ks)
         self.dimension_scores: torch.Tensor | None = None  # (d,) ranking; None = sample
-        self.sample = BottomKSample(n_samples)  # may be replaced by a shared, larger one
-        self.reset()
-
-    def reset(self) -> None:
-        self.sample.clear()
-
-    def update(self, batch: TokenBatch) -> None:
-        offer_batch(self.sample, batch, self.seed, NAME)
 
     def compute(self) -> dict[str, float]:
-        require_tokens(len(self.sample), NAME, needed=3)
-        rows = self.sample.head(self.n_samples)
-        precision = working_dtype(self.sample.source_dtype)
+        rows, precision = self.sample_rows()
         return informativity(rows, self.ks, self.dimension_scores, precision)

@@ -41,8 +41,8 @@ def per_sentence_intra_similarity(
     """
     inverse, counts = runs if runs is not None else sentence_runs(sentence_ids, NAME)
     units = unit_rows(x, NAME) if units is None else units  # (n, d)
-    sums = segment_sums(torch.cat([x, units], dim=1), inverse, len(counts))  # (s, 2d)
-    raw_sum, unit_sum = sums[:, : x.shape[1]], sums[:, x.shape[1] :]  # (s, d), (s, d)
+    raw_sum = segment_sums(x, inverse, len(counts))  # (s, d)
+    unit_sum = segment_sums(units, inverse, len(counts))  # (s, d)
     mean_dir = unit_rows(raw_sum, f"{NAME} (sentence mean vector)")  # (s, d) x̄/‖x̄‖
     return (unit_sum * mean_dir).sum(1) / counts  # (s,)
 

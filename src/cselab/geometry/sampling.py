@@ -143,8 +143,8 @@ class BottomKSample:
 
 def working_dtype(source: torch.dtype | None) -> torch.dtype:
     """Precision of the large products on a sample: float32 when the model gave float32
-    (its vectors carry ~1e-7 relative error already), float64 otherwise. Sums that cancel
-    (informativity's variance) stay in float64 whatever this says."""
+    (its vectors carry ~1e-7 relative error already), float64 otherwise. A sum that would
+    cancel (informativity's variance) is taken over values centred first."""
     return torch.float32 if source == torch.float32 else torch.float64
 
 
@@ -158,7 +158,7 @@ def token_sample_keys(sentence_ids: torch.Tensor, seed: int, metric: str) -> tor
 
 def batch_sample_keys(batch, seed: int, metric: str) -> torch.Tensor:
     """:func:`token_sample_keys` of a :class:`TokenBatch`, computed once per batch and seed."""
-    return batch.cached(
+    return batch.cached_ids(
         ("sample_keys", seed), lambda: token_sample_keys(batch.sentence_ids, seed, metric)
     )
 
@@ -173,3 +173,36 @@ def offer_batch(sample: BottomKSample, batch, seed: int, metric: str) -> None:
     x = checked_embeddings(batch, metric, sample.dim)  # (n, d)
     if len(x):
         sample.add(batch_sample_keys(batch, seed, metric), x, batch.embeddings.dtype)
+
+
+class SampledMetric:
+    """Base of the metrics computed on a seeded bottom-k sample of one layer's vectors
+    (informativity, uniformity, partition isotropy): ``update`` offers each batch, and
+    :meth:`sample_rows` gives the first ``n_samples`` rows with their working precision.
+    The ``sample`` may be replaced by a larger one shared within the layer
+    (:func:`cselab.geometry.metric_set.share_sample`)."""
+
+    name = ""
+    min_rows = 2  # rows the computation needs
+
+    def __init__(self, n_samples: int, seed: int) -> None:
+        from cselab.errors import CselabError
+
+        if n_samples < self.min_rows:
+            raise CselabError(f"{self.name}: n_samples={n_samples} must be >= {self.min_rows}")
+        self.n_samples, self.seed = n_samples, seed
+        self.sample = BottomKSample(n_samples)
+
+    def reset(self) -> None:
+        self.sample.clear()
+
+    def update(self, batch) -> None:
+        offer_batch(self.sample, batch, self.seed, self.name)
+
+    def sample_rows(self) -> tuple[torch.Tensor, torch.dtype]:
+        """(the bottom-``n_samples`` rows (m, d), the precision of products on them)."""
+        from cselab.geometry.validation import require_tokens
+
+        require_tokens(len(self.sample), self.name, needed=self.min_rows)
+        rows = self.sample.head(self.n_samples)
+        return rows, working_dtype(self.sample.source_dtype)

@@ -73,18 +73,19 @@ class SelfSimilarity:
     def reset(self) -> None:
         self.slot_of = torch.empty(0, dtype=torch.long)  # (max id + 1,) token id -> row, -1
         self.type_ids = torch.empty(0, dtype=torch.long)  # (types,) row -> token id
-        self.sums: torch.Tensor | None = None  # (types, d) Σ û of the used occurrences
-        self.used = torch.empty(0, dtype=torch.long)  # (types,) occurrences summed
-        self.seen = torch.empty(0, dtype=torch.long)  # (types,) occurrences seen
+        # rows with spare capacity at the end; the properties below give the types' rows
+        self._sums: torch.Tensor | None = None  # (capacity, d) float64
+        self._used = torch.empty(0, dtype=torch.long)  # (capacity,)
+        self._seen = torch.empty(0, dtype=torch.long)  # (capacity,)
         self.guard = SplitSentenceGuard()
 
     def _rows_for(self, token_ids: torch.Tensor, d: int) -> torch.Tensor:
         """Row of every token's type, adding rows for new types. (n,) long."""
         device = token_ids.device
-        if self.sums is None:
-            self.sums = torch.zeros(0, d, dtype=torch.float64, device=device)
+        if self._sums is None:
+            self._sums = torch.zeros(0, d, dtype=torch.float64, device=device)
             self.slot_of, self.type_ids = self.slot_of.to(device), self.type_ids.to(device)
-            self.used, self.seen = self.used.to(device), self.seen.to(device)
+            self._used, self._seen = self._used.to(device), self._seen.to(device)
         if int(token_ids.min()) < 0:
             raise CselabError(f"{NAME}: negative token id {int(token_ids.min())} in token_ids")
         top = int(token_ids.max()) + 1
@@ -96,10 +97,30 @@ class SelfSimilarity:
             start = len(self.type_ids)
             self.slot_of[new] = torch.arange(start, start + len(new), device=device)
             self.type_ids = torch.cat([self.type_ids, new])
-            self.sums = torch.cat([self.sums, self.sums.new_zeros(len(new), d)])
-            zeros = self.used.new_zeros(len(new))
-            self.used, self.seen = torch.cat([self.used, zeros]), torch.cat([self.seen, zeros])
+            if len(self.type_ids) > len(self._sums):  # grow the rows geometrically
+                extra = max(len(self.type_ids), 2 * len(self._sums)) - len(self._sums)
+                self._sums = torch.cat([self._sums, self._sums.new_zeros(extra, d)])
+                zeros = self._used.new_zeros(extra)
+                self._used, self._seen = (
+                    torch.cat([self._used, zeros]),
+                    torch.cat([self._seen, zeros]),
+                )
         return self.slot_of[token_ids]
+
+    @property
+    def sums(self) -> torch.Tensor | None:
+        """(types, d) Σ û of the used occurrences of each type."""
+        return None if self._sums is None else self._sums[: len(self.type_ids)]
+
+    @property
+    def used(self) -> torch.Tensor:
+        """(types,) occurrences summed per type."""
+        return self._used[: len(self.type_ids)]
+
+    @property
+    def seen(self) -> torch.Tensor:
+        """(types,) occurrences seen per type (they count towards ``min_count``)."""
+        return self._seen[: len(self.type_ids)]
 
     def update(self, batch: TokenBatch) -> None:
         dim = None if self.sums is None else self.sums.shape[1]
@@ -109,13 +130,16 @@ class SelfSimilarity:
         self.guard.check(batch.sentence_ids, NAME)
         token_ids = batch.token_ids.long()
         rows = self._rows_for(token_ids, units.shape[1])  # (n,)
-        assert self.sums is not None
-        self.seen.index_add_(0, rows, torch.ones_like(rows))
+        assert self._sums is not None
+        self._seen.index_add_(0, rows, torch.ones_like(rows))
         if self.first_occurrence_only:
-            keep = first_occurrences(token_ids, batch.sentence_ids.long())  # (n,)
+            keep = batch.cached_ids(  # (n,)
+                "first_occurrences",
+                lambda: first_occurrences(token_ids, batch.sentence_ids.long()),
+            )
             rows, units = rows[keep], units[keep]
-        self.sums.index_add_(0, rows, units)
-        self.used.index_add_(0, rows, torch.ones_like(rows))
+        self._sums.index_add_(0, rows, units)
+        self._used.index_add_(0, rows, torch.ones_like(rows))
 
     def _qualifying(self) -> torch.Tensor:
         """(types,) bool: seen ≥ min_count and at least 2 used occurrences."""

@@ -22,7 +22,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
 from cselab.geometry.covariance import RunningCovariance, centred_scatter
-from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
+from cselab.geometry.sampling import SampledMetric
 from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
 
 NAME = "spectrum"
@@ -53,25 +53,29 @@ def partition_isotropy(
     x: torch.Tensor, basis: str = "second_moment", precision: torch.dtype = torch.float64
 ) -> float:
     """min_c Z(c) / max_c Z(c) over c = ± eigenvectors (Mu & Viswanath 2018), x (n, d); the
-    projections and their log-sum-exp in ``precision`` (float32 for a float32 model's rows)."""
+    (d, d) matrix, its eigenvectors, the projections and their log-sum-exp in ``precision``
+    (float32 for a float32 model's rows)."""
     if basis not in BASES:
         raise CselabError(f"{NAME}: partition_basis={basis!r}; choose one of {BASES}")
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
-    matrix = x.T @ x if basis == "second_moment" else centred_scatter(x)  # (d, d)
+    rows = x.to(precision)  # (n, d)
+    matrix = rows.T @ rows if basis == "second_moment" else centred_scatter(rows)  # (d, d)
     vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
-    projections = x.to(precision) @ vectors.to(precision)  # (n, d): cᵀw for every c, w
+    projections = rows @ vectors  # (n, d): cᵀw for every c, w
     log_z = torch.cat(  # (2d,) log Z(c) for c = +v and c = −v
         [torch.logsumexp(projections, dim=0), torch.logsumexp(projections.neg_(), dim=0)]
     )
     return math.exp(float(log_z.min() - log_z.max()))
 
 
-class Spectrum:
+class Spectrum(SampledMetric):
     """Streaming spectrum (running covariance) + partition isotropy on a reservoir sample.
 
     ``covariance`` may be shared with :class:`~cselab.geometry.isoscore.IsoScore`.
     """
+
+    name = NAME
 
     def __init__(
         self,
@@ -82,21 +86,24 @@ class Spectrum:
     ) -> None:
         if partition_basis not in BASES:
             raise CselabError(f"{NAME}: partition_basis={partition_basis!r}; choose one of {BASES}")
-        self.partition_samples, self.partition_basis = partition_samples, partition_basis
-        self.seed = seed
+        super().__init__(partition_samples, seed)
+        self.partition_basis = partition_basis
         self.cov = covariance or RunningCovariance()
-        self.sample = BottomKSample(partition_samples)  # may be replaced by a shared one
         self.reset()
+
+    @property
+    def partition_samples(self) -> int:
+        return self.n_samples
 
     def reset(self) -> None:
         self.cov.reset()
-        self.sample.clear()
+        super().reset()
 
     def update(self, batch: TokenBatch) -> None:
         x = checked_embeddings(batch, NAME, self.cov.dim)  # (n, d)
         if len(x):
             self.cov.add_batch(batch, NAME)
-            offer_batch(self.sample, batch, self.seed, NAME)
+            super().update(batch)
 
     def singular_values(self) -> torch.Tensor:
         """(d,) singular values of the centred token matrix, descending."""
@@ -105,7 +112,6 @@ class Spectrum:
 
     def compute(self) -> dict[str, float]:
         out = spectrum_summary(self.singular_values())
-        rows = self.sample.head(self.partition_samples)
-        precision = working_dtype(self.sample.source_dtype)
+        rows, precision = self.sample_rows()
         out["partition_isotropy"] = partition_isotropy(rows, self.partition_basis, precision)
         return out

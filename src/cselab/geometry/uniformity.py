@@ -14,8 +14,7 @@ import math
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
-from cselab.geometry.sampling import BottomKSample, offer_batch, working_dtype
+from cselab.geometry.sampling import SampledMetric
 from cselab.geometry.validation import (
     as_token_batch,
     checked_embeddings,
@@ -26,17 +25,33 @@ from cselab.geometry.validation import (
 NAME = "uniformity"
 
 
+def _log_sum_exp_pairs(units: torch.Tensor, t: float, block: int = 512) -> float:
+    """log Σ_{i≠j} exp(2t(⟨x̂_i, x̂_j⟩ − 1)) over ordered pairs of unit rows (n, d), by row
+    blocks against the rows from the block on (the Gram matrix is symmetric: each pair
+    i < j in different blocks is computed once and counted twice)."""
+    n = len(units)
+    parts = []  # log-sum-exp of each block's share of the ordered pairs
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        logits = (units[start:stop] @ units[start:].T).sub_(1).mul_(2 * t)  # (b, n − start)
+        within = logits[:, : stop - start].fill_diagonal_(-math.inf)  # pairs in the block
+        parts.append(torch.logsumexp(within.flatten(), 0).double())
+        if stop < n:
+            later = torch.logsumexp(logits[:, stop - start :].flatten(), 0).double()
+            parts.append(later + math.log(2))
+    return float(torch.logsumexp(torch.stack(parts), 0))
+
+
 def uniformity(x: torch.Tensor, t: float = 2.0, precision: torch.dtype = torch.float64) -> float:
-    """log mean over pairs i<j of exp(−t‖x̂_i − x̂_j‖²), x (n, d); the (n, n) distances and
-    their log-sum-exp in ``precision`` (float32 for a float32 model's vectors)."""
+    """log mean over pairs i<j of exp(−t‖x̂_i − x̂_j‖²), x (n, d); for unit vectors
+    ‖x̂_i − x̂_j‖² = 2 − 2⟨x̂_i, x̂_j⟩, and the mean over i<j equals the mean over ordered
+    pairs i≠j. The products and log-sum-exps run in ``precision`` (float32 for a float32
+    model's vectors)."""
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
     units = unit_rows(x, NAME).to(precision)  # (n, d)
     n = len(units)
-    # the mean over i<j equals the mean over ordered pairs i≠j (symmetry): no index gather
-    sq_dist = (units @ units.T).mul_(-2).add_(2).clamp_min_(0)  # (n, n) ‖x̂i − x̂j‖²
-    logits = sq_dist.mul_(-t).fill_diagonal_(-math.inf)  # (n, n), pairs i≠j only
-    return float(torch.logsumexp(logits.flatten(), 0)) - math.log(n * (n - 1))
+    return _log_sum_exp_pairs(units, t) - math.log(n * (n - 1))
 
 
 def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2.0) -> float:
@@ -51,23 +66,15 @@ def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2.0) -> float:
     return float((xs - ys).norm(dim=1).pow(alpha).mean())
 
 
-class Uniformity:
+class Uniformity(SampledMetric):
     """Streaming uniformity on a seeded reservoir sample of ``n_samples`` vectors."""
 
+    name = NAME
+
     def __init__(self, n_samples: int = 2000, t: float = 2.0, seed: int = 0) -> None:
-        if n_samples < 2:
-            raise CselabError(f"{NAME}: n_samples={n_samples} must be >= 2")
-        self.n_samples, self.t, self.seed = n_samples, t, seed
-        self.sample = BottomKSample(n_samples)  # may be replaced by a shared, larger one
-        self.reset()
-
-    def reset(self) -> None:
-        self.sample.clear()
-
-    def update(self, batch: TokenBatch) -> None:
-        offer_batch(self.sample, batch, self.seed, NAME)
+        super().__init__(n_samples, seed)
+        self.t = t
 
     def compute(self) -> dict[str, float]:
-        require_tokens(len(self.sample), NAME, needed=2)
-        rows = self.sample.head(self.n_samples)
-        return {"uniformity": uniformity(rows, self.t, working_dtype(self.sample.source_dtype))}
+        rows, precision = self.sample_rows()
+        return {"uniformity": uniformity(rows, self.t, precision)}

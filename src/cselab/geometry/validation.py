@@ -76,10 +76,8 @@ def unit_sums(batch: TokenBatch, metric: str, dim: int | None = None):
 
 
 def segment_sums(values: torch.Tensor, inverse: torch.Tensor, n_segments: int) -> torch.Tensor:
-    """(s, d) row sums of values (n, d) per segment index ``inverse`` (n,), as one matmul."""
-    one_hot = values.new_zeros(n_segments, len(values))  # (s, n)
-    one_hot[inverse, torch.arange(len(values), device=values.device)] = 1
-    return one_hot @ values
+    """(s, d) row sums of values (n, d) per segment index ``inverse`` (n,), O(n·d)."""
+    return values.new_zeros(n_segments, values.shape[1]).index_add_(0, inverse, values)
 
 
 def require_tokens(n: int, metric: str, needed: int = 1, what: str = "tokens") -> None:
@@ -100,7 +98,7 @@ def sentence_runs(sentence_ids: torch.Tensor, metric: str) -> tuple[torch.Tensor
 
 def batch_sentence_runs(batch: TokenBatch, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`sentence_runs` of a batch's sentence ids, computed once per batch."""
-    return batch.cached("runs", lambda: _sentence_runs(batch.sentence_ids, metric))
+    return batch.cached_ids("runs", lambda: _sentence_runs(batch.sentence_ids, metric))
 
 
 def _sentence_runs(sentence_ids: torch.Tensor, metric: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -60,17 +60,21 @@ class EncodedBatch:
             keep = keep & ~self.special_mask
         return keep
 
-    def layer_tokens(self, layer: int, keep: torch.Tensor) -> TokenBatch:
-        """The kept tokens of one layer, flattened row-major (a sentence stays contiguous)."""
-        b, s = keep.shape
-        positions = torch.arange(s, device=keep.device).expand(b, s)  # (b, s)
-        sentence_ids = self.sentence_ids.to(keep.device).unsqueeze(1).expand(b, s)  # (b, s)
-        return TokenBatch(
-            embeddings=self.hidden_states[layer][keep],  # (n, d)
-            token_ids=self.input_ids[keep],  # (n,)
-            sentence_ids=sentence_ids[keep],  # (n,)
-            positions=positions[keep],  # (n,)
-        )
+    def layer_tokens(
+        self, layer: int, keep: torch.Tensor, id_cache: dict[object, object] | None = None
+    ) -> TokenBatch:
+        """The kept tokens of one layer, flattened row-major (a sentence stays contiguous).
+
+        ``id_cache``: one dict per ``keep`` mask, passed for every layer of this batch, so
+        the layers share the id tensors and everything metrics derive from ids alone."""
+        cache = {} if id_cache is None else id_cache
+        if "ids" not in cache:
+            b, s = keep.shape
+            positions = torch.arange(s, device=keep.device).expand(b, s)  # (b, s)
+            sentence_ids = self.sentence_ids.to(keep.device).unsqueeze(1).expand(b, s)
+            cache["ids"] = (self.input_ids[keep], sentence_ids[keep], positions[keep])  # (n,) x3
+        ids: tuple[torch.Tensor, torch.Tensor, torch.Tensor] = cache["ids"]  # type: ignore[assignment]
+        return TokenBatch(self.hidden_states[layer][keep], *ids, id_cache=cache)  # (n, d), ids
 
     def pooled(self, layer: int, pool: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]):
         """(b, d) sentence embeddings of one layer, pooled over non-padding tokens."""
