@@ -50,6 +50,9 @@ def test_geometry_layers_and_protocol(tiny_model_dir, corpus, tmp_path) -> None:
     table = pd.read_csv(out / "metrics.csv")
     assert sorted(table["layer"].unique()) == [0, 2]
     assert json.loads((out / "summary.json").read_text())["protocol"]["pad_to"] == "corpus"
+    sampled = CliRunner().invoke(app, [*args[:6], "--sample-size", "7", "--layers", "-1"])
+    assert sampled.exit_code == 0, sampled.output
+    assert json.loads((out / "summary.json").read_text())["protocol"]["sample_size"] == 7
 
 
 @pytest.mark.parametrize(
@@ -61,6 +64,7 @@ def test_geometry_layers_and_protocol(tiny_model_dir, corpus, tmp_path) -> None:
         (["--protocol", "paper"], "unknown protocol 'paper'"),
         (["--metrics", "colour"], r"unknown metric\(s\) \['colour'\]"),
         (["--batch-size", "0"], "batch_size=0"),
+        (["--sample-size", "2"], "sample_size=2 must be >= 3"),
     ],
 )
 def test_geometry_bad_input_messages(tiny_model_dir, corpus, tmp_path, extra, message) -> None:

@@ -63,3 +63,15 @@ def test_float32_vectors_use_float32_products_within_float32_error() -> None:
     metric = Uniformity()
     metric.update(next(iter(batches(single, ids, sids))))
     assert metric.sample.source_dtype == torch.float32
+
+
+def test_protocol_sample_size_reaches_every_sampled_metric() -> None:
+    x, ids, sids = random_tokens(seed=22, n_sentences=40, d=8)
+    protocol = PROTOCOLS["default"].with_options(sample_size=25)
+    [group] = build_token_metrics(protocol, SAMPLED)
+    assert [group.metrics[name].n_samples for name in SAMPLED] == [25, 25, 25]  # type: ignore[attr-defined]
+    got = feed(group.metrics, list(batches(x, ids, sids)))
+    rows = x[bf.sampled_tokens(sids, 25, seed=protocol.seed)]
+    assert got["uniformity"]["uniformity"] == pytest.approx(bf.uniformity(rows), abs=1e-10)
+    [default] = build_token_metrics(PROTOCOLS["default"], SAMPLED)
+    assert [default.metrics[name].n_samples for name in SAMPLED] == [1000, 2000, 2000]  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ def test_unknown_preset_lists_choices() -> None:
         ({"batch_size": 0}, "batch_size=0"),
         ({"self_similarity_min_count": 0}, "self_similarity_min_count=0"),
         ({"max_length": 1}, "max_length=1"),
+        ({"sample_size": 2}, "sample_size=2 must be >= 3"),
         ({"padding_in_self_similarity": True}, "needs pad_to='corpus'"),
     ],
 )

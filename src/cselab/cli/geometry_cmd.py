@@ -32,6 +32,9 @@ def geometry(
     batch_size: int | None = typer.Option(None, "--batch-size", help="Override the protocol's."),
     max_length: int | None = typer.Option(None, "--max-length", help="Token limit per sentence."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the random samples."),
+    sample_size: int | None = typer.Option(
+        None, "--sample-size", help="Token sample of informativity/uniformity/partition."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Fail on over-long sentences."),
     no_sentence: bool = typer.Option(False, "--no-sentence", help="Skip pooled-sentence metrics."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, ..."),
@@ -44,7 +47,7 @@ def geometry(
     from cselab.models.loading import load_model, model_label
 
     chosen = get_protocol(protocol).with_options(
-        batch_size=batch_size, max_length=max_length, seed=seed
+        batch_size=batch_size, max_length=max_length, seed=seed, sample_size=sample_size
     )
     text = load_corpus(
         corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe,

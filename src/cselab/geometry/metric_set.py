@@ -51,7 +51,7 @@ def _dimensions(p: Protocol) -> StreamingMetric:
 def _informativity(p: Protocol) -> StreamingMetric:
     from cselab.geometry.informativity import Informativity
 
-    return Informativity(seed=p.seed)
+    return Informativity(n_samples=p.sample_size or 1000, seed=p.seed)
 
 
 def _isoscore(p: Protocol) -> StreamingMetric:
@@ -63,13 +63,13 @@ def _isoscore(p: Protocol) -> StreamingMetric:
 def _spectrum(p: Protocol) -> StreamingMetric:
     from cselab.geometry.spectrum import Spectrum
 
-    return Spectrum(seed=p.seed)
+    return Spectrum(partition_samples=p.sample_size or 2000, seed=p.seed)
 
 
 def _uniformity(p: Protocol) -> StreamingMetric:
     from cselab.geometry.uniformity import Uniformity
 
-    return Uniformity(seed=p.seed)
+    return Uniformity(n_samples=p.sample_size or 2000, seed=p.seed)
 
 
 #: family name -> builder from a protocol (imports are lazy: a family costs nothing unused)

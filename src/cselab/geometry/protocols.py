@@ -46,6 +46,10 @@ class Protocol:
     sort_by_length:            sort sentences by length before batching (ids are kept)
     seed:                      seed of every random choice (baseline sample, informativity)
     max_length:                token limit; None = the model's ``max_seq_length``
+    sample_size:               rows of the seeded token sample that informativity,
+                               uniformity and partition isotropy run on; None = their
+                               defaults (1,000; 2,000; 2,000). Their cost grows with its
+                               square, their sampling noise falls with its square root
     informativity_ranking:     token-level informativity removes the top dimensions by
                                "sample" (off-diagonal cosine contributions on its sample) or
                                "self_similarity" (the layer's self-similarity dimension
@@ -64,6 +68,7 @@ class Protocol:
     sort_by_length: bool = True
     seed: int = 0
     max_length: int | None = None
+    sample_size: int | None = None
     informativity_ranking: str = "sample"
 
     def __post_init__(self) -> None:
@@ -86,6 +91,8 @@ class Protocol:
                 raise CselabError(f"protocol {field}={getattr(self, field)} must be >= 1")
         if self.max_length is not None and self.max_length < 2:
             raise CselabError(f"protocol max_length={self.max_length} must be >= 2")
+        if self.sample_size is not None and self.sample_size < 3:
+            raise CselabError(f"protocol sample_size={self.sample_size} must be >= 3")
 
     def with_options(self, **changes: object) -> Protocol:
         """A copy with some choices changed (``None`` values are ignored)."""
