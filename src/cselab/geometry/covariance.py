@@ -83,13 +83,13 @@ class RunningCovariance:
     def merge(self, nb: int, mean_b: torch.Tensor, scatter_b: torch.Tensor) -> None:
         """Merge a part with count nb, mean (d,) and centred scatter (d, d)."""
         self._eigenvalues = None
-        if self.mean is None or self.scatter is None:
-            self.n, self.mean, self.scatter = nb, mean_b, scatter_b
+        if self.mean is None or self.scatter is None:  # own copies: updated in place below
+            self.n, self.mean, self.scatter = nb, mean_b.clone(), scatter_b.clone()
             return
         delta = mean_b - self.mean  # (d,)
         total = self.n + nb
-        self.scatter = self.scatter + scatter_b + torch.outer(delta, delta) * (self.n * nb / total)
-        self.mean = self.mean + delta * (nb / total)
+        self.scatter.add_(scatter_b).addr_(delta, delta, alpha=self.n * nb / total)  # (d, d)
+        self.mean.add_(delta, alpha=nb / total)
         self.n = total
 
     def eigenvalues(self) -> torch.Tensor:
