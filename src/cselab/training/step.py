@@ -1,8 +1,10 @@
 """One training step's forward and backward: texts -> embeddings -> loss -> gradients.
 
-The batch's texts (anchors, positives, hard negatives) are tokenized together and embedded
-in one forward pass with dropout on (for unsupervised SimCSE the two copies of a sentence
-get independent dropout masks), then ``loss(anchor, positive, negative)``. With
+The batch's columns of texts (anchors, positives, hard negatives) are tokenized and
+embedded one forward pass each, with dropout on (for unsupervised SimCSE the two copies of
+a sentence get independent dropout masks), then ``loss(anchor, positive, negative)``. One
+pass per column pads each column to its own longest text, as sentence-transformers does
+(one joint pass pads every text to the longest of all; measured 3–5 % slower). With
 ``mini_batch`` the step goes through GradCache instead (the same gradient, the memory of
 one mini-batch). ``encoder`` is what runs the forward: the SentenceTransformer itself, or
 the DistributedDataParallel wrapper around it under torchrun.
@@ -31,11 +33,10 @@ def tokenize(model, texts: list[str]) -> dict:
 
 
 def embed_examples(model, batch, encoder=None):
-    """(anchor, positive, negative | None) sentence embeddings, each (B, d), one forward pass."""
-    columns = text_columns(batch)
-    features = tokenize(model, [text for column in columns for text in column])
-    embeddings = (encoder or model)(features)["sentence_embedding"]  # (k·B, d)
-    views = list(embeddings.split(len(batch)))
+    """(anchor, positive, negative | None) sentence embeddings, each (B, d), one forward
+    pass per column."""
+    run = encoder or model
+    views = [run(tokenize(model, column))["sentence_embedding"] for column in text_columns(batch)]
     return views[0], views[1], views[2] if len(views) > 2 else None
 
 

@@ -7,7 +7,7 @@ embeddings (anchor, positive, negative) rather than feature dicts. The loop is t
 textbook one — AdamW, linear warm-up then linear decay, gradient clipping — and its speed
 is measured against the sentence-transformers trainer in ``benchmarks/training_speed.py``.
 
-One step is :func:`cselab.training.step.loss_and_backward` (one forward, or GradCache).
+One step is :func:`cselab.training.step.loss_and_backward` (a forward per column, or GradCache).
 Under torchrun each rank trains its share of the global batch against candidates gathered
 from every rank (:mod:`cselab.training.parallel`); BYOL adds an EMA target encoder
 (:mod:`cselab.training.byol_target`).
