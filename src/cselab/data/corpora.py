@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from cselab.data.sts import read_stsbenchmark
+from cselab.data.text_files import read_text_lines
 from cselab.errors import CselabError
 
 FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
@@ -57,22 +58,9 @@ def detect_format(path: Path) -> str:
     return {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl"}.get(suffix, "text")
 
 
-def _read_lines(path: Path) -> list[str]:
-    if not path.exists():
-        raise CselabError(f"corpus file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise CselabError(f"corpus path {str(path)!r} is not a file")
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise CselabError(f"corpus file {str(path)!r} is not UTF-8 text ({exc})") from exc
-    except OSError as exc:
-        raise CselabError(f"corpus file {str(path)!r} cannot be read ({exc})") from exc
-
-
 def read_text(path: Path) -> list[str]:
     """One sentence per line; a blank line is an error naming its number."""
-    lines = _read_lines(path)
+    lines = read_text_lines(path, "corpus")
     while lines and not lines[-1].strip():
         lines.pop()
     for number, line in enumerate(lines, start=1):
@@ -85,7 +73,7 @@ def read_delimited(path: Path, column: str | None, delimiter: str) -> list[str]:
     """A header row, then one row per sentence; ``column`` names the sentence column."""
     if column is None:
         raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
-    lines = _read_lines(path)
+    lines = read_text_lines(path, "corpus")
     rows = list(csv.reader(lines, delimiter=delimiter))
     if not rows:
         raise CselabError(f"corpus file {str(path)!r} is empty")
@@ -113,7 +101,7 @@ def read_jsonl(path: Path, column: str | None) -> list[str]:
     if column is None:
         raise CselabError(f"{path}: give the sentence key (--column) for a JSONL file")
     sentences = []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(read_text_lines(path, "corpus"), start=1):
         if not line.strip():
             continue
         try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from cselab.data.pairs import ScoredPair
+from cselab.data.text_files import read_text_lines
 from cselab.errors import CselabError
 
 STSB_SCORE_RANGE = (0.0, 5.0)
@@ -38,15 +39,6 @@ class StsDataset:
     source: str
     protocol: str = ""
     options: dict[str, str] = field(default_factory=dict)
-
-
-def _lines(source: Path, what: str) -> list[str]:
-    if not source.is_file():
-        raise CselabError(f"{what} file {str(source)!r} does not exist")
-    try:
-        return source.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise CselabError(f"{source}: not UTF-8 text ({exc})") from exc
 
 
 def parse_score(text: str, where: str, score_range: tuple[float, float] | None) -> float:
@@ -73,7 +65,7 @@ def read_stsbenchmark(path: str | os.PathLike[str]) -> list[ScoredPair]:
     """Read one STS Benchmark split (``sts-train.csv``, ``sts-dev.csv``, ``sts-test.csv``)."""
     source = Path(path)
     pairs: list[ScoredPair] = []
-    for number, line in enumerate(_lines(source, "STS Benchmark"), start=1):
+    for number, line in enumerate(read_text_lines(source, "STS Benchmark"), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -96,7 +88,7 @@ def read_sick(path: str | os.PathLike[str], split: str = "test") -> list[ScoredP
     source = Path(path)
     if split not in (*SICK_SPLITS, "all"):
         raise CselabError(f"SICK split {split!r} is not one of {[*SICK_SPLITS, 'all']}")
-    lines = _lines(source, "SICK")
+    lines = read_text_lines(source, "SICK")
     if not lines:
         raise CselabError(f"SICK file {str(source)!r} is empty")
     header = lines[0].split("\t")
@@ -135,8 +127,8 @@ def read_senteval_sts(folder: str | os.PathLike[str]) -> dict[str, list[ScoredPa
     for input_file in inputs:
         subset = input_file.name[len("STS.input.") : -len(".txt")]
         gold_file = root / f"STS.gs.{subset}.txt"
-        sentences = _lines(input_file, "SentEval STS input")
-        golds = _lines(gold_file, "SentEval STS gold")
+        sentences = read_text_lines(input_file, "SentEval STS input")
+        golds = read_text_lines(gold_file, "SentEval STS gold")
         if len(sentences) != len(golds):
             raise CselabError(
                 f"{input_file} has {len(sentences)} lines but {gold_file} has {len(golds)}"

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from cselab.data.pairs import ScoredPair
+from cselab.data.text_files import read_text_lines
 from cselab.errors import CselabError
 
 
@@ -53,13 +54,10 @@ def _pair(record: dict, where: str, options: dict[str, str]) -> ScoredPair:
 
 def read_table_pairs(path: Path, kind: str, options: dict[str, str]) -> list[ScoredPair]:
     """Read a CSV/TSV (header row) or JSONL (one object a line) file of scored pairs."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CselabError(f"{path}: not UTF-8 text ({exc})") from exc
+    lines = read_text_lines(path, "STS table")
     pairs: list[ScoredPair] = []
     if kind == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
@@ -70,7 +68,7 @@ def read_table_pairs(path: Path, kind: str, options: dict[str, str]) -> list[Sco
                 raise CselabError(f"{path}:{number}: expected a JSON object")
             pairs.append(_pair(record, f"{path}:{number}", options))
     elif kind in ("csv", "tsv"):
-        reader = csv.DictReader(text.splitlines(), delimiter="," if kind == "csv" else "\t")
+        reader = csv.DictReader(lines, delimiter="," if kind == "csv" else "\t")
         header = reader.fieldnames or []
         for record in reader:
             number = reader.line_num

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cselab.data.pairs import Pair, Triplet
 from cselab.data.sts import read_stsbenchmark
+from cselab.data.text_files import read_text_lines
 from cselab.errors import CselabError
 
 NLI_LABELS = {"entailment": "entailment", "neutral": "neutral", "contradiction": "contradiction"}
@@ -28,11 +29,8 @@ NLI_LABEL_IDS = {"0": "entailment", "1": "neutral", "2": "contradiction"}
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CselabError(f"{path}: not UTF-8 text ({exc})") from exc
-    for number, line in enumerate(text.splitlines(), start=1):
+    """(line number, line) of the non-blank lines."""
+    for number, line in enumerate(read_text_lines(path, "training data"), start=1):
         if line.strip():
             yield number, line
 
