@@ -16,15 +16,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from cselab.errors import CselabError  # noqa: E402
-from cselab.report.plots import save_figure  # noqa: E402
+from cselab.report.plots import metric_rows, save_figure  # noqa: E402
 
 
 def _rows(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    rows = table[table["metric"] == metric]
-    if rows.empty:
-        raise CselabError(f"the gradient grid table has no rows for metric {metric!r}")
-    return rows
+    return metric_rows(table, metric, "the gradient grid table")
 
 
 def _temperature_label(tau: float) -> str:

@@ -18,13 +18,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from cselab.losses.base import LossOutput
-from cselab.losses.info_nce import build_candidates
+from cselab.losses.info_nce import checked_candidates
 from cselab.losses.scores import positive_scores, safe_arccos
 from cselab.losses.validation import (
     check_candidates,
     check_non_negative_number,
     check_positive_number,
-    check_views,
     detached,
 )
 from cselab.similarity import cosine
@@ -70,8 +69,7 @@ class ArcCon(nn.Module):
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
     ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2 if negative is None else 1)
-        candidates, labels = build_candidates(positive, negative)
+        candidates, labels = checked_candidates(anchor, positive, negative)
         loss = arccon_loss(
             anchor,
             candidates,

@@ -47,6 +47,15 @@ def build_candidates(
     return candidates, candidate_labels(positive.shape[0], device=positive.device)
 
 
+def checked_candidates(
+    anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Checked views, then :func:`build_candidates`. Without hard negatives the only
+    negatives are the other positives, so the batch needs at least 2 rows; with them, 1."""
+    check_views(anchor, positive, negative, min_rows=2 if negative is None else 1)
+    return build_candidates(positive, negative)
+
+
 def info_nce_loss(
     anchor: torch.Tensor,
     candidates: torch.Tensor,
@@ -121,8 +130,7 @@ class InfoNCE(_InBatchSoftmax):
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
     ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2 if negative is None else 1)
-        candidates, labels = build_candidates(positive, negative)
+        candidates, labels = checked_candidates(anchor, positive, negative)
         loss = info_nce_loss(
             anchor, candidates, labels, temperature=self.temperature, similarity=self.similarity
         )

@@ -23,12 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from cselab.losses.base import LossOutput
-from cselab.losses.info_nce import build_candidates
+from cselab.losses.info_nce import checked_candidates
 from cselab.losses.scores import fill_positive, positive_scores, safe_arccos
 from cselab.losses.validation import (
     check_candidates,
     check_non_negative_number,
-    check_views,
     detached,
 )
 from cselab.similarity import cosine, get_similarity
@@ -95,8 +94,7 @@ class _HardestNegativeMargin(nn.Module):
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
     ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2 if negative is None else 1)
-        candidates, labels = build_candidates(positive, negative)
+        candidates, labels = checked_candidates(anchor, positive, negative)
         loss = self._loss(anchor, candidates, labels)
         with torch.no_grad():
             scores = cosine(anchor, candidates)

@@ -18,16 +18,17 @@ import pandas as pd  # noqa: E402
 from cselab.errors import CselabError  # noqa: E402
 
 
-def _select(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+def metric_rows(table: pd.DataFrame, metric: str, table_name: str = "the table") -> pd.DataFrame:
+    """The rows of one metric of a tidy table; none is an error naming the table."""
     rows = table[table["metric"] == metric]
     if rows.empty:
-        raise CselabError(f"the table has no rows for metric {metric!r}")
+        raise CselabError(f"{table_name} has no rows for metric {metric!r}")
     return rows
 
 
 def plot_over_layers(table: pd.DataFrame, metric: str, *, layer_filter: int = 0):
     """Metric against layer, one line per model (rows with layer >= ``layer_filter``)."""
-    rows = _select(table, metric)
+    rows = metric_rows(table, metric)
     rows = rows[rows["layer"] >= layer_filter]
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for model, group in rows.groupby("model", sort=False):
@@ -44,7 +45,7 @@ def plot_over_layers(table: pd.DataFrame, metric: str, *, layer_filter: int = 0)
 
 def plot_over_steps(table: pd.DataFrame, metric: str, *, layer: int | None = None):
     """Metric against training step, one line per run (optionally one layer only)."""
-    rows = _select(table, metric)
+    rows = metric_rows(table, metric)
     if layer is not None:
         rows = rows[rows["layer"] == layer]
         if rows.empty:
