@@ -32,11 +32,16 @@ def tokenize(model, texts: list[str]) -> dict:
     return {k: v.to(model.device) if torch.is_tensor(v) else v for k, v in features.items()}
 
 
+def tokenized_columns(model, batch) -> list[dict]:
+    """The features of each column of :func:`text_columns`, on the model's device."""
+    return [tokenize(model, texts) for texts in text_columns(batch)]
+
+
 def embed_examples(model, batch, encoder=None):
     """(anchor, positive, negative | None) sentence embeddings, each (B, d), one forward
     pass per column."""
     run = encoder or model
-    views = [run(tokenize(model, column))["sentence_embedding"] for column in text_columns(batch)]
+    views = [run(features)["sentence_embedding"] for features in tokenized_columns(model, batch)]
     return views[0], views[1], views[2] if len(views) > 2 else None
 
 
@@ -51,10 +56,9 @@ def loss_and_backward(model, loss_fn, batch, mini_batch: int | None, *, encoder=
         output = loss_fn(*embed_examples(model, batch, encoder))
         output.loss.backward()
         return output
-    columns = [tokenize(model, texts) for texts in text_columns(batch)]
     return gradcache_step(
         sentence_embedding_fn(encoder),
-        columns,
+        tokenized_columns(model, batch),
         loss_fn,
         mini_batch_size=mini_batch,
         no_sync=getattr(encoder, "no_sync", None),
