@@ -76,7 +76,7 @@ def test_jsonl(tmp_path: Path) -> None:
 
 def test_jsonl_malformed_and_missing_key(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.jsonl", '{"s": "ok"}\n{"s": broken\n')
-    with pytest.raises(CselabError, match=r"bad\.jsonl:2: malformed JSON"):
+    with pytest.raises(CselabError, match=r"bad\.jsonl:2: not valid JSON"):
         load_corpus(bad, column="s")
     missing = write(tmp_path / "m.jsonl", '{"s": "ok"}\n{"t": "no"}\n')
     with pytest.raises(CselabError, match=r"m\.jsonl:2: no key 's'"):

@@ -17,7 +17,6 @@ first occurrence of each sentence (the paper does not de-duplicate).
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from cselab.data.sts import read_stsbenchmark
-from cselab.data.text_files import read_text_lines
+from cselab.data.text_files import json_lines, read_text_lines
 from cselab.errors import CselabError
 
 FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
@@ -101,14 +100,8 @@ def read_jsonl(path: Path, column: str | None) -> list[str]:
     if column is None:
         raise CselabError(f"{path}: give the sentence key (--column) for a JSONL file")
     sentences = []
-    for number, line in enumerate(read_text_lines(path, "corpus"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CselabError(f"{path}:{number}: malformed JSON ({exc.msg})") from None
-        if not isinstance(record, dict) or column not in record:
+    for number, record in json_lines(path, "corpus"):
+        if column not in record:
             raise CselabError(f"{path}:{number}: no key {column!r} in this JSON line")
         value = record[column]
         if not isinstance(value, str) or not value.strip():

@@ -8,11 +8,10 @@ Options (from a ``load_sts`` spec): ``sentence1``, ``sentence2``, ``score`` colu
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from cselab.data.pairs import ScoredPair
-from cselab.data.text_files import read_text_lines
+from cselab.data.text_files import json_lines, read_text_lines
 from cselab.errors import CselabError
 
 
@@ -54,20 +53,12 @@ def _pair(record: dict, where: str, options: dict[str, str]) -> ScoredPair:
 
 def read_table_pairs(path: Path, kind: str, options: dict[str, str]) -> list[ScoredPair]:
     """Read a CSV/TSV (header row) or JSONL (one object a line) file of scored pairs."""
-    lines = read_text_lines(path, "STS table")
     pairs: list[ScoredPair] = []
     if kind == "jsonl":
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CselabError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise CselabError(f"{path}:{number}: expected a JSON object")
+        for number, record in json_lines(path, "STS table"):
             pairs.append(_pair(record, f"{path}:{number}", options))
     elif kind in ("csv", "tsv"):
+        lines = read_text_lines(path, "STS table")
         reader = csv.DictReader(lines, delimiter="," if kind == "csv" else "\t")
         header = reader.fieldnames or []
         for record in reader:

@@ -2,11 +2,15 @@
 
 Every reader of text input (corpora, STS files, training data) goes through
 :func:`read_text_lines`, so a missing file, a folder, bytes that are not UTF-8 or an
-unreadable file give the same clear :class:`CselabError`, never a traceback.
+unreadable file give the same clear :class:`CselabError`, never a traceback; every
+JSON-lines reader goes through :func:`json_lines`, so a line that is not a JSON object is
+named by file and line the same way.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from cselab.errors import CselabError
@@ -24,3 +28,20 @@ def read_text_lines(path: Path, what: str) -> list[str]:
         raise CselabError(f"{what} file {str(path)!r} is not UTF-8 text ({exc})") from exc
     except OSError as exc:
         raise CselabError(f"{what} file {str(path)!r} cannot be read ({exc})") from exc
+
+
+def json_lines(path: Path, what: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) of each non-blank line of the JSON-lines file ``path``; a
+    line that is not valid JSON, or not a JSON object, fails naming the file and line."""
+    for number, line in enumerate(read_text_lines(path, what), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CselabError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise CselabError(
+                f"{path}:{number}: expected a JSON object, found {type(record).__name__}"
+            )
+        yield number, record

@@ -14,14 +14,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from cselab.data.pairs import Pair, Triplet
 from cselab.data.sts import read_stsbenchmark
-from cselab.data.text_files import read_text_lines
+from cselab.data.text_files import json_lines, read_text_lines
 from cselab.errors import CselabError
 
 NLI_LABELS = {"entailment": "entailment", "neutral": "neutral", "contradiction": "contradiction"}
@@ -43,29 +43,31 @@ def _records(
     Keys in ``numeric`` may hold JSON integers (NLI label ids); they are turned into text.
     """
     jsonl = path.suffix in (".jsonl", ".json")
-    for number, line in _lines(path):
-        if jsonl:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CselabError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            missing = [k for k in keys if not isinstance(row, dict) or k not in row]
-            if missing:
-                raise CselabError(f"{path}:{number}: missing key(s) {missing}")
-            fields = [
-                str(row[k]) if k in numeric and isinstance(row[k], int) else row[k] for k in keys
-            ]
-        else:
-            fields = line.split("\t")
-            if len(fields) != len(keys):
-                raise CselabError(
-                    f"{path}:{number}: expected {len(keys)} tab-separated columns "
-                    f"({', '.join(keys)}), found {len(fields)}"
-                )
+    rows: Iterator[tuple[int, Any]] = json_lines(path, "training data") if jsonl else _lines(path)
+    for number, row in rows:
+        where = f"{path}:{number}"
+        fields = _json_fields(row, keys, numeric, where) if jsonl else _tsv_fields(row, keys, where)
         for key, value in zip(keys, fields, strict=True):
             if not isinstance(value, str) or not value.strip():
-                raise CselabError(f"{path}:{number}: field {key!r} is empty or not text")
+                raise CselabError(f"{where}: field {key!r} is empty or not text")
         yield number, fields
+
+
+def _json_fields(row: dict, keys: tuple[str, ...], numeric: tuple[str, ...], where: str) -> list:
+    missing = [k for k in keys if k not in row]
+    if missing:
+        raise CselabError(f"{where}: missing key(s) {missing}")
+    return [str(row[k]) if k in numeric and isinstance(row[k], int) else row[k] for k in keys]
+
+
+def _tsv_fields(line: str, keys: tuple[str, ...], where: str) -> list:
+    fields = line.split("\t")
+    if len(fields) != len(keys):
+        raise CselabError(
+            f"{where}: expected {len(keys)} tab-separated columns ({', '.join(keys)}), "
+            f"found {len(fields)}"
+        )
+    return fields
 
 
 def _nli_rows(path: Path) -> Iterator[tuple[int, str, str, str]]:
