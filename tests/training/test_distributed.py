@@ -132,10 +132,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def two_ranks(tmp_path_factory) -> list[dict]:
-    """Run both workers once (bounded to 90 s) and load what each rank saved."""
-    out = tmp_path_factory.mktemp("ddp")
+def _run_workers(out: Path) -> None:
+    """Both workers on a fresh port, bounded to 90 s; a worker's exception propagates."""
     context = mp.spawn(_worker, args=(_free_port(), str(out)), nprocs=WORLD, join=False)
     deadline = time.monotonic() + 90
     while not context.join(timeout=1):
@@ -143,6 +141,22 @@ def two_ranks(tmp_path_factory) -> list[dict]:
             for process in context.processes:
                 process.kill()
             pytest.fail("the two gloo workers did not finish within 90 s")
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory) -> list[dict]:
+    """Run both workers once and load what each rank saved. The free port is chosen before
+    the workers bind it, so another process can take it in between: a start that fails is
+    tried once more on a new port (a real fault fails both times, and the second error is
+    raised with the first one's message attached)."""
+    out = tmp_path_factory.mktemp("ddp")
+    try:
+        _run_workers(out)
+    except mp.ProcessRaisedException as first:
+        try:
+            _run_workers(out)
+        except mp.ProcessRaisedException as second:
+            raise second from first
     return [torch.load(out / f"rank{r}.pt", weights_only=True) for r in range(WORLD)]
 
 
