@@ -2,7 +2,9 @@
 
 Same model, data (STS-B train pairs with score >= 4), batch size and objective (InfoNCE with
 cosine similarity and τ = 0.05 = sentence-transformers' MultipleNegativesRankingLoss with
-scale 20), same number of steps, in one run::
+scale 20), same number of steps, in one run; the sentence-transformers trainer is given
+cselab's batches in cselab's order (a padded batch's cost depends on its texts), and both
+sides run once untimed first (imports, first calls)::
 
     HF_HUB_OFFLINE=1 python benchmarks/training_speed.py [--steps 30] [--batch-size 32]
 
@@ -11,14 +13,15 @@ model, reading the data, training, saving the model — and each side runs ``--r
 times, interleaved (ST, cselab, ST, cselab, ...), so that load noise on a shared machine
 does not favour either side: the ratio of the fastest runs and the median ratio of the
 side-by-side pairs, and the ratio of their CPU times (process time, which other tenants
-of a shared machine disturb less than wall time). Also prints the probe overhead as a share of training time, and the
-peak memory of a batch-256 step with and without GradCache (each in a fresh subprocess:
+of a shared machine disturb less than wall time). Also prints the probe overhead as a
+share of training time, and the peak memory of a batch-256 step with and without GradCache (each in a fresh subprocess:
 CUDA peak allocation on a GPU, max RSS on CPU).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import statistics
@@ -33,9 +36,8 @@ import torch
 STSB = Path(__file__).resolve().parents[2] / "shared" / "data" / "stsbenchmark"
 
 
-def cselab_run(args, out: Path, **changes) -> tuple[float, object]:
+def cselab_config(args, out: Path, **changes):
     from cselab.training.config import TrainConfig
-    from cselab.training.trainer import train
 
     values = dict(
         model=args.model,
@@ -54,12 +56,21 @@ def cselab_run(args, out: Path, **changes) -> tuple[float, object]:
         device=args.device,
     )
     values.update(changes)
+    return TrainConfig(**values)
+
+
+def cselab_run(args, out: Path, **changes) -> tuple[float, object]:
+    from cselab.training.trainer import train
+
     start = time.perf_counter()
-    result = train(TrainConfig(**values))
+    result = train(cselab_config(args, out, **changes))
     return time.perf_counter() - start, result
 
 
 def st_run(args) -> float:
+    """The sentence-transformers trainer on the very batches cselab trains on, in the same
+    order (its own sampler would draw other batches, whose padded lengths, and so whose
+    cost, differ by several per cent over a few dozen steps)."""
     start = time.perf_counter()
     from datasets import Dataset
     from sentence_transformers import (
@@ -68,15 +79,28 @@ def st_run(args) -> float:
     )
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from cselab.data.sts import read_stsbenchmark
     from cselab.models.loading import load_model
+    from cselab.training.data import read_training_data
+    from cselab.training.trainer import plan_steps
 
-    pairs = [p for p in read_stsbenchmark(STSB / "sts-train.csv") if p.score >= 4.0]
-    data = Dataset.from_dict(
-        {"anchor": [p.sentence1 for p in pairs], "positive": [p.sentence2 for p in pairs]}
-    )
-    model = load_model(args.model, device=args.device, max_seq_length=64)
     with tempfile.TemporaryDirectory() as tmp:
+        config = cselab_config(args, Path(tmp) / "unused")
+        examples = read_training_data(
+            config.data, config.data_kind, score_threshold=config.score_threshold
+        )
+        plan = plan_steps(examples, config)  # cselab's batches: lists of example indices
+        ordered = [examples[i] for batch in plan for i in batch]
+        data = Dataset.from_dict(
+            {"anchor": [e.anchor for e in ordered], "positive": [e.positive for e in ordered]}
+        )
+        ends = list(itertools.accumulate(len(batch) for batch in plan))
+        batches = [list(range(end - len(b), end)) for end, b in zip(ends, plan, strict=True)]
+
+        class SameBatchesTrainer(SentenceTransformerTrainer):
+            def get_batch_sampler(self, *_args, **_kwargs):  # the documented override point
+                return batches
+
+        model = load_model(args.model, device=args.device, max_seq_length=64)
         training_args = SentenceTransformerTrainingArguments(
             output_dir=tmp,
             per_device_train_batch_size=args.batch_size,
@@ -90,9 +114,7 @@ def st_run(args) -> float:
             seed=42,
         )
         loss = MultipleNegativesRankingLoss(model, scale=20.0)
-        trainer = SentenceTransformerTrainer(
-            model=model, args=training_args, train_dataset=data, loss=loss
-        )
+        trainer = SameBatchesTrainer(model=model, args=training_args, train_dataset=data, loss=loss)
         trainer.train()
         model.save(str(Path(tmp) / "final"))  # a run ends with its model on disk (as cselab's)
         return time.perf_counter() - start
@@ -132,6 +154,9 @@ def main() -> None:
         return peak_memory_child(args)
     n = args.steps * args.batch_size
     with tempfile.TemporaryDirectory() as tmp:
+        warm = argparse.Namespace(**{**vars(args), "steps": 2})
+        st_run(warm)  # untimed: imports and first-call costs of both sides, so that the
+        cselab_run(warm, Path(tmp) / "warm-up")  # first timed pair favours neither
         st_times, cs_times, st_cpu, cs_cpu = [], [], [], []
         for repeat in range(args.repeats):
             cpu = time.process_time()
