@@ -11,6 +11,7 @@ Prints, from one run:
 and the last-layer values set beside the paper's (docs/geometry.md).
 
     HF_HUB_OFFLINE=1 python benchmarks/geometry_speed.py [--protocol xiao2023] [--device cuda]
+        [--model all-mpnet-base-v2]
 """
 
 from __future__ import annotations
@@ -73,13 +74,14 @@ def forward_only_seconds(model, sentences, protocol) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--protocol", default="default")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--corpus", default=str(STSB_TEST))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    model = load_model("all-MiniLM-L6-v2", device=args.device)
+    model = load_model(args.model, device=args.device)
     corpus = load_corpus(args.corpus, sts_sentences="1")
     analyze_geometry(model, corpus.sentences[:64], protocol=args.protocol)  # warm-up
 
@@ -87,7 +89,7 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved, medians: this machine is noisy
         alone, calls = forward_only_seconds(model, corpus.sentences, PROTOCOLS[args.protocol])
         result = analyze_geometry(
-            model, corpus.sentences, protocol=args.protocol, model_label="all-MiniLM-L6-v2"
+            model, corpus.sentences, protocol=args.protocol, model_label=args.model
         )
         ratios.append(result.total_seconds / result.forward_seconds)
         ratios_alone.append(result.total_seconds / alone)
