@@ -56,6 +56,29 @@ class TokenBatch:
         return self.id_cache[key]  # type: ignore[return-value]
 
 
+class OncePerBatch:
+    """For an accumulator that several metrics of one layer share (a running covariance, a
+    reservoir sample): :meth:`repeated` tells whether a batch was already taken from
+    another metric, so each batch is added once. Not shared: every batch is new."""
+
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
+        self._last: object = None
+
+    def repeated(self, batch: object) -> bool:
+        """True if ``batch`` is the one just taken (only when shared); remembers it."""
+        if not self.shared:
+            return False
+        if batch is self._last:
+            return True
+        self._last = batch
+        return False
+
+    def forget(self) -> None:
+        """Start afresh (after a reset of the accumulator)."""
+        self._last = None
+
+
 class StreamingMetric(Protocol):
     """update / compute / reset; ``compute`` returns ``{metric_name: value}``."""
 

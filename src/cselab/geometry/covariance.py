@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from cselab.geometry.base import TokenBatch
+from cselab.geometry.base import OncePerBatch, TokenBatch
 from cselab.geometry.validation import checked_embeddings
 
 
@@ -50,7 +50,7 @@ class RunningCovariance:
     """
 
     def __init__(self, shared: bool = False) -> None:
-        self.shared = shared  # several metrics add the same batches: keep each once
+        self.once = OncePerBatch(shared)  # several metrics add the same batches: keep each once
         self.reset()
 
     def reset(self) -> None:
@@ -59,7 +59,7 @@ class RunningCovariance:
         self.mean: torch.Tensor | None = None  # (d,)
         self.scatter: torch.Tensor | None = None  # (d, d)
         self._eigenvalues: torch.Tensor | None = None  # (d,) cache, reset by merge
-        self._last_batch: TokenBatch | None = None
+        self.once.forget()
 
     @property
     def dim(self) -> int | None:
@@ -72,10 +72,8 @@ class RunningCovariance:
 
     def add_batch(self, batch: TokenBatch, metric: str) -> None:
         """Merge a batch's (checked) rows; if ``shared``, a batch just added is skipped."""
-        if self.shared:
-            if batch is self._last_batch:
-                return
-            self._last_batch = batch
+        if self.once.repeated(batch):
+            return
         n = len(checked_embeddings(batch, metric, self.dim))
         if n:
             self.merge(n, *batch_scatter(batch, metric))

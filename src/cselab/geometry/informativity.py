@@ -71,9 +71,9 @@ def informativity(
     precision: torch.dtype = torch.float64,
 ) -> dict[str, float]:
     """``{"informativity_r2_k{k}": r²}`` for every k < d, on all rows of x (n, d); the top
-        dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
-        off-diagonal cosine contributions). The (n, n) matrices are kept in ``precision``
-        (float32 for a float32 model's vectors), and so are the sums behind r² (pairwise sums,
+    dimensions are those with the largest ``dimension_scores`` (d,) (default: the sample's
+    off-diagonal cosine contributions). The (n, n) matrices are kept in ``precision``
+    (float32 for a float32 model's vectors), and so are the sums behind r² (pairwise sums,
     over values centred first)."""
     if any(int(k) != k or k < 0 for k in ks):
         raise CselabError(f"{NAME}: ks={tuple(ks)} must be integers >= 0")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from cselab.geometry.base import OncePerBatch
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -60,7 +62,7 @@ class BottomKSample:
 
     def __init__(self, capacity: int, shared: bool = False) -> None:
         self.capacity = capacity
-        self.shared = shared
+        self.once = OncePerBatch(shared)
         self.clear()
 
     def clear(self) -> None:
@@ -69,19 +71,14 @@ class BottomKSample:
         self._rows: torch.Tensor | None = None  # (m, d)
         self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._n_pending = 0
-        self._last_batch: object = None
+        self.once.forget()
         #: dtype of the offered rows (float32 from a float32 model): the precision of the
         #: large products on the sample (see :func:`working_dtype`)
         self.source_dtype: torch.dtype | None = None
 
     def offered(self, batch: object) -> bool:
         """For a shared sample: True if ``batch`` was already offered (by another metric)."""
-        if not self.shared:
-            return False
-        if batch is self._last_batch:
-            return True
-        self._last_batch = batch
-        return False
+        return self.once.repeated(batch)
 
     @property
     def dim(self) -> int | None:
