@@ -36,3 +36,22 @@ def test_report_command_names_missing_input(tmp_path, capsys):
         main(["report", str(tmp_path / "missing"), "-o", str(tmp_path / "r.html")])
     assert exit_info.value.code == 2
     assert "missing' does not exist" in capsys.readouterr().err
+
+
+def test_report_command_draws_dynamics_at_the_chosen_layers(tmp_path, capsys):
+    rows = [
+        {"run": "r", "step": step, "layer": layer, "metric": "anisotropy", "value": step + layer}
+        for step in (0, 5)
+        for layer in (0, 1, 2)
+    ]
+    write_table(make_table(rows), tmp_path / "run" / "metrics.csv")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        app, ["report", str(tmp_path / "run"), "-o", str(out), "--layers", "0,-1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'data-metric="anisotropy (layers 0, 2)"' in out.read_text()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "run"), "-o", str(out), "--layers", "zero"])
+    assert exit_info.value.code == 2
+    assert "--layers 'zero'" in capsys.readouterr().err

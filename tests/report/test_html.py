@@ -100,6 +100,37 @@ def test_dynamics_uses_last_layer_and_each_run(page):
         ]
 
 
+def test_dynamics_at_chosen_layers_one_line_per_run_and_layer(files):
+    page = render_report(collect_inputs([files["run"]]), dynamics_layers=[0, -1])
+    section = _section(page, "dynamics")
+    assert "layers 0, -1 (-1 = the last)" in section
+    figure = re.search(
+        r'<figure data-metric="anisotropy \(layers 0, 2\)">.*?</figure>', section, re.S
+    )
+    expected = {(r["run"], r["step"], r["layer"]): r["value"] for r in dynamics_rows()
+                if r["metric"] == "anisotropy"}  # fmt: skip
+    header = re.findall(r"<th[^>]*>(.*?)</th>", figure.group(0))
+    runs = [html.unescape(h) for h in header[1:]]
+    assert sorted(runs) == sorted(f"{run} · layer {layer}" for run in ("tau0.05", "tau0.1")
+                                  for layer in (0, 2))  # fmt: skip
+    for step in (0, 10, 20):
+        values = _row_values(figure.group(0), [str(step)])
+        for label, value in zip(runs, values, strict=True):
+            run, layer = label.split(" · layer ")
+            assert value == expected[(run, step, int(layer))]
+    everything = _section(
+        render_report(collect_inputs([files["run"]]), dynamics_layers="all"), "dynamics"
+    )
+    assert "anisotropy (layers 0, 2)" in everything and "every layer" in everything
+
+
+def test_dynamics_layers_that_were_not_measured_are_named(files):
+    with pytest.raises(
+        CselabError, match=r"layers \[5\]: the training dynamics have layers \[0, 2\]"
+    ):
+        render_report(collect_inputs([files["run"]]), dynamics_layers=[5])
+
+
 def test_sts_gradients_ssc_and_config(page):
     sts = _section(page, "sts")
     result = sts_result()

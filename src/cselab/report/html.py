@@ -29,9 +29,16 @@ def _environment() -> Environment:
     )
 
 
-def render_report(inputs: ReportInputs, *, title: str = "cselab report") -> str:
-    """The report as one HTML string."""
-    sections = build_sections(inputs)
+def render_report(
+    inputs: ReportInputs,
+    *,
+    title: str = "cselab report",
+    dynamics_layers: Sequence[int] | str | None = None,
+) -> str:
+    """The report as one HTML string; ``dynamics_layers``: the layers at which per-layer
+    metrics are drawn over training steps ("all", or a list with -1 = the last; default:
+    the last)."""
+    sections = build_sections(inputs, dynamics_layers=dynamics_layers)
     if not sections:
         raise CselabError(
             f"nothing to report in {inputs.sources}: no tidy rows, SSC tables, STS results "
@@ -56,9 +63,10 @@ def write_report(
     out: str | os.PathLike[str],
     *,
     title: str = "cselab report",
+    dynamics_layers: Sequence[int] | str | None = None,
 ) -> Path:
     """Read the inputs, render, and write the HTML atomically; return the output path."""
-    html = render_report(collect_inputs(paths), title=title)
+    html = render_report(collect_inputs(paths), title=title, dynamics_layers=dynamics_layers)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")

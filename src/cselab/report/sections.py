@@ -1,7 +1,8 @@
 """The report's sections, decided by what the input rows contain (no metric is computed).
 
 - gradient grid: rows with ``mu_pos``/``mu_neg`` (Li et al. 2024, Figs 2-4);
-- dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the last layer);
+- dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the chosen
+  layers, by default the last);
 - geometry: ``step < 0``, ``layer >= 0`` (Figs 2-7, one line per model), except the metrics
   of Table 1 (rogue dimensions) and Table 3 (informativity), which are tables;
 - SSC tables (Table 2) and the SSC correlation curve (Fig. 24) from ``cselab compare``;
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from cselab.errors import CselabError
 from cselab.report.inputs import ReportInputs
 from cselab.report.plots import (
     figure_to_base64,
@@ -103,22 +105,56 @@ def geometry_section(rows: pd.DataFrame) -> Section:
     return section
 
 
-def dynamics_section(rows: pd.DataFrame) -> Section:
-    section = Section(
-        "dynamics",
-        "Training dynamics",
-        "Metric against training step, one line per run (Xiao et al. 2023, Figs 8-23); "
-        "per-layer metrics are drawn at their last layer.",
-    )
+def _chosen_layers(available: list[int], layers: Sequence[int] | str | None) -> list[int]:
+    """The requested layers among ``available`` ("all"; -1 = the last); default: the last."""
+    if not available or layers == "all":
+        return available
+    if layers is None:
+        return available[-1:]
+    chosen = {available[-1] if layer == -1 else layer for layer in layers}
+    return [layer for layer in available if layer in chosen]
+
+
+def dynamics_section(rows: pd.DataFrame, layers: Sequence[int] | str | None = None) -> Section:
+    """Metric against step, one line per run; a per-layer metric is drawn at ``layers``
+    (default: its last layer; with several layers, one line per run and layer)."""
+    per_layer = sorted(set(rows["layer"]) - {NO_LAYER})
+    if isinstance(layers, str) and layers != "all":
+        raise CselabError(f"layers {layers!r}: give 'all' or a list of layers")
+    if layers is not None and per_layer and not _chosen_layers(per_layer, layers):
+        raise CselabError(
+            f"layers {list(layers)}: the training dynamics have layers {per_layer} (-1 = last)"
+        )
+    if layers is None:
+        shown = "their last layer"
+    elif layers == "all":
+        shown = "every layer"
+    else:
+        shown = f"layers {', '.join(map(str, layers))} (-1 = the last)"
+    section = Section("dynamics", "Training dynamics")
+    skipped = []
     for metric in rows["metric"].unique():
         metric_rows = rows[rows["metric"] == metric]
-        layers = sorted(set(metric_rows["layer"]) - {NO_LAYER})
-        layer = layers[-1] if layers else None
-        if layer is not None:
-            metric_rows = metric_rows[metric_rows["layer"] == layer]
-        title = metric if layer is None else f"{metric} (layer {layer})"
+        metric_layers = sorted(set(metric_rows["layer"]) - {NO_LAYER})
+        chosen = _chosen_layers(metric_layers, layers)
+        if metric_layers and not chosen:
+            skipped.append(str(metric))
+            continue
+        title = metric
+        if chosen:
+            metric_rows = metric_rows[metric_rows["layer"].isin(chosen)]
+            title = f"{metric} (layer{'s' * (len(chosen) > 1)} {', '.join(map(str, chosen))})"
+        if len(chosen) > 1:  # one line per run and layer
+            metric_rows = metric_rows.assign(
+                run=metric_rows["run"].astype(str) + " · layer " + metric_rows["layer"].astype(str)
+            )
         fig = plot_over_steps(metric_rows, metric)
         section.figures.append(Figure(title, _embed(fig), over_steps_table(metric_rows, title)))
+    section.intro = (
+        "Metric against training step, one line per run (Xiao et al. 2023, Figs 8-23); "
+        f"per-layer metrics are drawn at {shown}."
+        + (f" Not measured at those layers: {', '.join(skipped)}." if skipped else "")
+    )
     return section
 
 
@@ -195,7 +231,6 @@ _ROW_SECTIONS: dict[str, Callable[[pd.DataFrame], Section]] = {
     "geometry": geometry_section,
     "rogue": rogue_section,
     "informativity": informativity_section,
-    "dynamics": dynamics_section,
     "grid": gradient_section,
     "other": other_section,
 }
@@ -206,8 +241,12 @@ def _sections_with_rows(parts: dict[str, pd.DataFrame], *kinds: str) -> list[Sec
     return [_ROW_SECTIONS[kind](parts[kind]) for kind in kinds if not parts[kind].empty]
 
 
-def build_sections(inputs: ReportInputs) -> list[Section]:
-    """Every section for which the inputs hold something, in reading order."""
+def build_sections(
+    inputs: ReportInputs, *, dynamics_layers: Sequence[int] | str | None = None
+) -> list[Section]:
+    """Every section for which the inputs hold something, in reading order;
+    ``dynamics_layers``: the layers drawn in the training dynamics ("all", a list with
+    -1 = the last; default: the last)."""
     sections: list[Section] = []
     if inputs.sts:
         sts = Section("sts", "STS evaluation", "Spearman and Pearson × 100 of cosine vs gold.")
@@ -219,7 +258,9 @@ def build_sections(inputs: ReportInputs) -> list[Section]:
     ssc = ssc_section(inputs)
     if ssc is not None:
         sections.append(ssc)
-    sections += _sections_with_rows(parts, "dynamics", "grid", "other")
+    if not parts["dynamics"].empty:
+        sections.append(dynamics_section(parts["dynamics"], dynamics_layers))
+    sections += _sections_with_rows(parts, "grid", "other")
     if inputs.configs:
         config = Section(
             "config", "Configuration and versions", "Exactly as recorded by the producing command."
