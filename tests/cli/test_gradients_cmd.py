@@ -30,3 +30,21 @@ def test_gradients_command_reports_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["gradients", "info_nce", "--out", str(tmp_path), "--temperature", "0"])
     assert "temperature must be a finite number > 0" in capsys.readouterr().err
+
+
+def test_an_output_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    with pytest.raises(SystemExit) as exc:
+        main(["gradients", "info_nce", "--out", str(taken / "sub"), "--rows", "2"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "taken" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_grid_beyond_what_a_figure_can_show_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["gradients", "info_nce", "--out", str(tmp_path), "--pos-grid", "0:1:100000000"])
+    assert exc.value.code == 2
+    assert "at most 1000 values per axis" in capsys.readouterr().err

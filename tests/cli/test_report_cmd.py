@@ -55,3 +55,20 @@ def test_report_command_draws_dynamics_at_the_chosen_layers(tmp_path, capsys):
         main(["report", str(tmp_path / "run"), "-o", str(out), "--layers", "zero"])
     assert exit_info.value.code == 2
     assert "--layers 'zero'" in capsys.readouterr().err
+
+
+def test_report_reads_a_dynamics_folder_and_names_a_bad_output(tmp_path, capsys):
+    rows = [{"run": "r", "step": s, "metric": "train_loss", "value": 1.0 - s / 10} for s in (1, 2)]
+    write_table(make_table(rows), tmp_path / "dynamics" / "dynamics.csv")
+    out = tmp_path / "r.html"
+    assert (
+        CliRunner().invoke(app, ["report", str(tmp_path / "dynamics"), "-o", str(out)]).exit_code
+        == 0
+    )
+    assert 'data-metric="train_loss"' in out.read_text()
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "dynamics"), "-o", str(tmp_path / "folder")])
+    assert exit_info.value.code == 2
+    assert "folder" in capsys.readouterr().err
+    assert not (tmp_path / "folder.tmp").exists()

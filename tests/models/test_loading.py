@@ -27,3 +27,14 @@ def test_tiny_model_loads_and_encodes(tiny_model_dir):
 def test_model_label():
     assert model_label("sentence-transformers/all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
     assert model_label("/tmp/runs/ckpt-200/") == "ckpt-200"
+
+
+def test_a_damaged_model_folder_is_named(tiny_model_dir, tmp_path):
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(tiny_model_dir, damaged)
+    weights = damaged / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(CselabError, match="damaged' cannot be loaded"):
+        load_model(damaged)

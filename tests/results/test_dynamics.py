@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 
 from cselab.errors import CselabError
@@ -46,3 +47,43 @@ def test_plot_dynamics_writes_one_png_per_metric(tmp_path: Path) -> None:
 def test_missing_run_table_is_named(tmp_path: Path) -> None:
     with pytest.raises(CselabError, match="has no metrics.csv"):
         read_runs([tmp_path / "empty"])
+
+
+def test_a_run_given_twice_is_an_error(tmp_path: Path) -> None:
+    a = write_run(tmp_path, "a", 0.0, run_column=True)
+    with pytest.raises(CselabError, match="run 'a' is in both"):
+        read_runs([a, a])
+
+
+def test_an_empty_run_table_is_named(tmp_path: Path) -> None:
+    (tmp_path / "blank").mkdir()
+    (tmp_path / "blank" / "metrics.csv").write_text("")
+    with pytest.raises(CselabError, match="blank/metrics.csv' is empty"):
+        read_runs([tmp_path / "blank"])
+    (tmp_path / "blank" / "metrics.csv").write_text("run,step,metric,value\n")
+    with pytest.raises(CselabError, match="has no rows"):
+        read_runs([tmp_path / "blank"])
+
+
+def test_runs_of_different_depth_are_each_drawn_at_their_last_layer(
+    tmp_path: Path, monkeypatch
+) -> None:
+    deep = write_run(tmp_path, "deep", 0.0, run_column=True)  # layers 0..2
+    rows = [{"run": "shallow", "step": s, "layer": layer, "metric": "anisotropy", "value": s}
+            for s in (0, 10) for layer in (0, 1)]  # fmt: skip
+    write_table(make_table(rows), tmp_path / "shallow" / "metrics.csv")
+    drawn = {}
+
+    def capture(rows, metric, layer=None):
+        drawn[metric] = (rows, layer)
+        return plt.figure()
+
+    monkeypatch.setattr("cselab.results.dynamics.plot_over_steps", capture)
+    table = read_runs([deep, tmp_path / "shallow"])
+    plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"])
+    rows, _ = drawn["anisotropy"]
+    assert sorted(set(zip(rows["run"], rows["layer"], strict=True))) == [
+        ("deep (layer 2)", 2), ("shallow (layer 1)", 1)
+    ]  # fmt: skip
+    with pytest.raises(CselabError, match=r"no rows for layer 2 in \['shallow'\]"):
+        plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"], layer=2)

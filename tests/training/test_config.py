@@ -71,3 +71,48 @@ def test_parse_assignments() -> None:
         parse_assignments(["tau=1"])
     with pytest.raises(CselabError, match="expected FIELD=VALUE"):
         parse_assignments(["temperature"])
+
+
+def test_set_null_unsets_a_field_of_the_yaml(tmp_path: Path, make_config) -> None:
+    path = tmp_path / "run.yaml"
+    save_config(make_config(probe_every=2, dev_data=str(path), temperature=0.1), path)
+    assignments = parse_assignments(["probe_every=null", "dev_data=null"])
+    config = load_config(path, {"temperature": None}, assignments=assignments)
+    assert config.probe_every is None and config.dev_data is None
+    assert config.temperature == 0.1  # a flag that was not given changes nothing
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("score_threshold=abc", "'score_threshold' = 'abc': expected float"),
+        ("nli_hard_negatives=maybe", "'nli_hard_negatives' = 'maybe': expected bool"),
+        ("no_duplicates=3", "'no_duplicates' = 3: expected bool"),
+        ("run_name=[1]", r"'run_name' = \[1\]: expected str or null"),
+        ("loss=[a]", r"'loss' = \['a'\]: expected str"),
+        ("data=5", "'data' = 5: expected str"),
+        ("batch_size=true", "'batch_size' = True: expected int"),
+        ("keep_checkpoints=-5", "'keep_checkpoints' = -5: must be >= 1"),
+        ("keep_checkpoints=0", "'keep_checkpoints' = 0: must be >= 1"),
+        ("keep_checkpoints=abc", "'keep_checkpoints' = 'abc': expected int or null"),
+        ("max_grad_norm=-1", "'max_grad_norm' = -1: must be > 0.0"),
+        ("max_grad_norm=.nan", "'max_grad_norm' = nan: must be a finite number"),
+        ("weight_decay=-1", "'weight_decay' = -1: must be >= 0"),
+        ("weight_decay=abc", "'weight_decay' = 'abc': expected float"),
+        ("run_name=' '", "'run_name' = ' ': must not be empty"),
+        ("device=cudaX", "'device' = 'cudaX': not a torch device"),
+    ],
+)
+def test_every_field_is_checked(make_config, assignment, message) -> None:
+    config = make_config(**parse_assignments([assignment]))
+    with pytest.raises(CselabError, match=message):
+        validate_config(config)
+
+
+def test_config_file_that_is_not_text_or_not_a_file(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(CselabError, match="bin.yaml' is not UTF-8 text"):
+        load_config(binary)
+    with pytest.raises(CselabError, match="is a directory, not a file"):
+        load_config(tmp_path)

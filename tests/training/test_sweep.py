@@ -54,3 +54,21 @@ def test_sweep_temperatures(make_config) -> None:
     assert sweep_temperatures(triplet, None, None, 1) == [None]  # no τ to sweep
     with pytest.raises(CselabError, match="'temperature' = 0.05.*takes no temperature"):
         plan_sweep(triplet, "unused", temperatures=[0.05])
+
+
+def test_grid_points_with_one_run_name_are_an_error(make_config, tmp_path: Path) -> None:
+    with pytest.raises(CselabError, match="share the run name 'tau0.05-bs8-model'"):
+        plan_sweep(make_config(), tmp_path, temperatures=[0.05, 0.05000001])
+
+
+def test_a_centre_of_zero_is_refused_not_replaced(make_config) -> None:
+    with pytest.raises(CselabError, match="centre 0"):
+        sweep_temperatures(make_config(), None, 0.0, 1)
+
+
+def test_a_finished_run_of_another_config_is_not_skipped(make_config, tmp_path: Path) -> None:
+    base = make_config(max_steps=2, checkpoint_every=2)
+    run_sweep(plan_sweep(base, tmp_path, temperatures=[0.05]))
+    changed = make_config(max_steps=2, checkpoint_every=2, learning_rate=0.5)
+    with pytest.raises(CselabError, match="'learning_rate' = 0.5 differs from 0.001"):
+        run_sweep(plan_sweep(changed, tmp_path, temperatures=[0.05]))

@@ -2,7 +2,8 @@
 
 Each command lives in its own module and only parses arguments and calls the library.
 Errors caused by bad input (:class:`cselab.errors.CselabError`) are printed as one line
-naming the input, with exit status 2, never as a traceback.
+naming the input, with exit status 2, never as a traceback; so is a file-system error on
+a path the user gave (an output path that is a file, a folder that cannot be written).
 """
 
 from __future__ import annotations
@@ -41,12 +42,26 @@ app.command("report")(report_cmd.report)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; turn :class:`CselabError` into a one-line message and exit status 2."""
+    """Run the CLI; turn :class:`CselabError` and file-system errors on a named path into a
+    one-line message and exit status 2."""
     try:
         app(args=argv)
     except CselabError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except OSError as exc:
+        if exc.filename is None:  # not about a path the user gave: a real failure
+            raise
+        typer.secho(f"error: {path_error(exc)}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+def path_error(exc: OSError) -> str:
+    """``'PATH': reason`` (``'PATH' -> 'OTHER'`` for a rename) from a file-system error."""
+    where = repr(str(exc.filename))
+    if exc.filename2 is not None:
+        where += f" -> {str(exc.filename2)!r}"
+    return f"{where}: {exc.strerror or exc}"
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def sweep(
     from cselab.training.config import load_config, parse_assignments
     from cselab.training.sweep import plan_sweep, run_sweep, sweep_temperatures
 
-    base = load_config(config, parse_assignments(assignments))
+    base = load_config(config, assignments=parse_assignments(assignments))
     taus = sweep_temperatures(base, temperatures, centre, span)
     runs = plan_sweep(base, out, temperatures=taus, batch_sizes=batch_sizes, poolings=poolings)
     for run in run_sweep(runs):

@@ -63,9 +63,7 @@ def train(
         gradcache_mini_batch=gradcache_mini_batch,
         device=device,
     )
-    overrides = parse_assignments(assignments)
-    overrides.update({name: value for name, value in flags.items() if value is not None})
-    result = run_training(load_config(config, overrides))
+    result = run_training(load_config(config, flags, assignments=parse_assignments(assignments)))
     resumed = f" (resumed from step {result.resumed_from})" if result.resumed_from else ""
     typer.echo(
         f"trained {result.steps} steps{resumed}: {result.run_dir} "

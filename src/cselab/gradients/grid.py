@@ -28,18 +28,26 @@ from cselab.results.table import make_table
 GRID_METRICS = ("dissipation", "hardest_weight_share", "ratio")
 
 
+#: Values per grid axis: a heatmap of 1,000 columns is already finer than its pixels.
+MAX_GRID_VALUES = 1000
+
+
 def parse_grid(option: str, text: str) -> list[float]:
-    """'start:stop:num' (inclusive, evenly spaced) or 'a,b,c' -> floats in [−1, 1]."""
+    """'start:stop:num' (inclusive, evenly spaced) or 'a,b,c' -> floats in [−1, 1]; at most
+    ``MAX_GRID_VALUES`` values per axis (a figure cannot show more)."""
     try:
         if ":" in text:
             start, stop, num = text.split(":")
-            values = np.linspace(float(start), float(stop), int(num)).tolist()
+            count = min(int(num), MAX_GRID_VALUES + 1)  # more is refused below, unbuilt
+            values = np.linspace(float(start), float(stop), count).tolist()
         else:
             values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise CselabError(
             f"{option} must be 'start:stop:num' or a comma list of numbers, got {text!r}"
         ) from None
+    if len(values) > MAX_GRID_VALUES:
+        raise CselabError(f"{option} {text!r}: at most {MAX_GRID_VALUES} values per axis")
     if not values or any(not (-1.0 <= v <= 1.0) for v in values):
         raise CselabError(f"{option} must give cosines in [-1, 1], got {text!r}")
     return [round(v, 10) for v in values]

@@ -77,6 +77,12 @@ def load_model(
         model = SentenceTransformer(target, device=device, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as exc:
         raise _hub_error(str(name_or_path), exc) from exc
+    except Exception as exc:  # a damaged local folder (a cut safetensors file, bad JSON)
+        if not Path(target).is_dir():
+            raise
+        raise CselabError(
+            f"model folder {str(target)!r} cannot be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     return model

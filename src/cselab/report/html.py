@@ -66,10 +66,15 @@ def write_report(
     dynamics_layers: Sequence[int] | str | None = None,
 ) -> Path:
     """Read the inputs, render, and write the HTML atomically; return the output path."""
-    html = render_report(collect_inputs(paths), title=title, dynamics_layers=dynamics_layers)
     target = Path(out)
+    if target.is_dir():
+        raise CselabError(f"report output {str(target)!r} is a directory: give an HTML file")
+    html = render_report(collect_inputs(paths), title=title, dynamics_layers=dynamics_layers)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target

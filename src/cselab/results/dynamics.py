@@ -23,17 +23,29 @@ METRICS_FILE = "metrics.csv"
 
 
 def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Concatenate the runs' tables; a row without a run name gets its directory's name."""
+    """Concatenate the runs' tables; a row without a run name gets its directory's name.
+    A table without rows, or a run name that two inputs share (the same run given twice,
+    say), is an error: their rows would be drawn as one line."""
     if not run_dirs:
         raise CselabError("give at least one run directory")
     frames = []
+    owner: dict[str, str] = {}
     for run_dir in run_dirs:
         path = Path(run_dir)
         table_path = path / METRICS_FILE if path.is_dir() else path
         if not table_path.is_file():
             raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}")
         frame = read_table(table_path)
+        if frame.empty:
+            raise CselabError(f"results table {str(table_path)!r} has no rows")
         frame.loc[frame["run"] == "", "run"] = path.name if path.is_dir() else path.parent.name
+        for run in frame["run"].unique():
+            if run in owner:
+                raise CselabError(
+                    f"run {run!r} is in both {owner[run]!r} and {str(run_dir)!r}: give each "
+                    "run once (runs of two sweeps need different run names)"
+                )
+            owner[str(run)] = str(run_dir)
         frames.append(frame)
     return concat_tables(frames)
 
@@ -51,7 +63,9 @@ def plot_dynamics(
 ) -> list[Path]:
     """One PNG per metric (metric against step, one line per run); returns the paths.
 
-    ``layer``: which hidden state to draw for per-layer metrics (default: the last one).
+    ``layer``: which hidden state to draw for per-layer metrics (default: each run's last
+    one; runs whose last layers differ, models of different depth, are then drawn each at
+    its own last layer, named in the legend).
     """
     chosen = list(metrics) if metrics else sorted(table["metric"].unique())
     unknown = sorted(set(chosen) - set(table["metric"]))
@@ -64,6 +78,16 @@ def plot_dynamics(
         pick = None
         if layers:
             pick = layers[-1] if layer is None else layer
+        if layers and layer is not None:
+            missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
+            if missing:
+                raise CselabError(f"metric {metric!r} has no rows for layer {layer} in {missing}")
+        if layers and layer is None:
+            last = rows.groupby("run")["layer"].transform("max")  # each run's last layer
+            if last.nunique() > 1:
+                rows = rows[rows["layer"] == last]
+                rows = rows.assign(run=rows["run"] + " (layer " + rows["layer"].astype(str) + ")")
+                pick = None
         figure = plot_over_steps(rows, metric, layer=pick)
         written.append(save_figure(figure, Path(out_dir) / _file_name(metric)))
     return written

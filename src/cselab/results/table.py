@@ -67,6 +67,8 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise CselabError(f"results table {str(source)!r} does not exist")
     try:
         frame = pd.read_csv(source, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise CselabError(f"results table {str(source)!r} is empty (no header)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CselabError(f"results table {str(source)!r} is not a readable CSV: {exc}") from exc
     missing = {"metric", "value"} - set(frame.columns)

@@ -24,6 +24,8 @@ import torch
 from cselab.errors import CselabError
 
 STATE_FILE = "trainer_state.pt"
+#: What every trainer state holds (``optimizer`` is absent from a finished run's last one).
+REQUIRED_STATE = {"step", "totals", "components", "loss", "scheduler", "rng"}
 _NAME = re.compile(r"^step-(\d{6,})$")
 
 
@@ -32,14 +34,22 @@ def checkpoint_dir(run_dir: str | os.PathLike[str], step: int) -> Path:
 
 
 def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[tuple[int, Path]]:
-    """Complete checkpoints as (step, path), oldest first (``.tmp`` leftovers are skipped)."""
+    """Complete checkpoints as (step, path), oldest first (``.tmp`` leftovers are skipped).
+    A checkpoint folder without its trainer state is an error: checkpoints are renamed into
+    place only when complete, so one was damaged, and resuming before it would silently
+    retrain (or restart) instead."""
     root = Path(run_dir) / "checkpoints"
     if not root.is_dir():
         return []
     found = []
     for path in root.iterdir():
         match = _NAME.match(path.name)
-        if match and (path / STATE_FILE).is_file():
+        if match and not (path / STATE_FILE).is_file():
+            raise CselabError(
+                f"checkpoint {str(path)!r} has no {STATE_FILE}: it is damaged; delete it to "
+                "resume from the checkpoint before it"
+            )
+        if match:
             found.append((int(match.group(1)), path))
     return sorted(found)
 
@@ -96,9 +106,12 @@ def save_checkpoint(
         shutil.rmtree(final)
     os.replace(tmp, final)
     _fsync_dir(final.parent)
-    if keep is not None:
+    if keep is not None and keep >= 1:
         for _, old in list_checkpoints(run_dir)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+            doomed = old.with_name(old.name + ".deleting")  # never half a checkpoint in place
+            shutil.rmtree(doomed, ignore_errors=True)  # a leftover of an earlier attempt
+            os.replace(old, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
     return final
 
 
@@ -108,9 +121,13 @@ def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not source.is_file():
         raise CselabError(f"checkpoint {str(path)!r} has no {STATE_FILE}")
     try:
-        return torch.load(source, map_location="cpu", weights_only=True)
+        state = torch.load(source, map_location="cpu", weights_only=True)
     except Exception as exc:  # a corrupt file: name it
         raise CselabError(f"checkpoint state {str(source)!r} cannot be read: {exc}") from exc
+    missing = sorted(REQUIRED_STATE - set(state) if isinstance(state, dict) else REQUIRED_STATE)
+    if missing:
+        raise CselabError(f"checkpoint state {str(source)!r} lacks {missing}: it is damaged")
+    return state
 
 
 def _fsync_dir(path: Path) -> None:

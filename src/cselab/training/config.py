@@ -15,10 +15,13 @@ import importlib.util
 import inspect
 import math
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
 from cselab.errors import CselabError
@@ -93,21 +96,30 @@ def config_from_dict(values: dict[str, Any], *, source: str = "config") -> Train
 
 
 def load_config(
-    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+    path: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    assignments: dict[str, Any] | None = None,
 ) -> TrainConfig:
-    """Read a YAML config (optional) and apply flag overrides (``None`` values are ignored)."""
+    """Read a YAML config (optional), apply ``assignments`` (``--set FIELD=VALUE``; a
+    ``null`` value sets the field to null) and then flag ``overrides`` (``None`` = the flag
+    was not given)."""
     values: dict[str, Any] = {}
     if path is not None:
         source = Path(path)
         if not source.is_file():
-            raise CselabError(f"config file {str(source)!r} does not exist")
+            what = "is a directory, not a file" if source.is_dir() else "does not exist"
+            raise CselabError(f"config file {str(source)!r} {what}")
         try:
             loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            raise CselabError(f"config file {str(source)!r} is not UTF-8 text ({exc})") from None
         except yaml.YAMLError as exc:
             raise CselabError(f"config file {str(source)!r} is not valid YAML: {exc}") from exc
         if not isinstance(loaded, dict):
             raise CselabError(f"config file {str(source)!r} must hold a mapping of fields")
         values.update(loaded)
+    values.update(assignments or {})
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return config_from_dict(values, source=str(path) if path else "flags")
 
@@ -122,17 +134,34 @@ def save_config(config: TrainConfig, path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _check_type(name: str, value: object, kinds: tuple[type, ...]) -> None:
-    if isinstance(value, bool) and bool not in kinds:
-        raise _bad(name, value, f"expected {'/'.join(k.__name__ for k in kinds)}")
-    if not isinstance(value, kinds):
-        raise _bad(name, value, f"expected {'/'.join(k.__name__ for k in kinds)}")
+def _field_kinds(hint: Any) -> tuple[type, ...]:
+    """The Python types a field annotated ``hint`` accepts (a float field takes ints)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return tuple(kind for arg in typing.get_args(hint) for kind in _field_kinds(arg))
+    if hint is float:
+        return (int, float)
+    if hint is Any:
+        return (object,)
+    return (typing.get_origin(hint) or hint,)
+
+
+def _check_field_types(config: TrainConfig) -> None:
+    """Every field holds a value of its annotated type (``null`` only where allowed; a
+    bool is not taken for a number, nor a number for a bool)."""
+    for name, hint in typing.get_type_hints(TrainConfig).items():
+        value, kinds = getattr(config, name), _field_kinds(hint)
+        wrong_bool = isinstance(value, bool) and bool not in kinds
+        if wrong_bool or not isinstance(value, kinds):
+            names = [k.__name__ for k in kinds if k is not int or float not in kinds]
+            expected = " or ".join("null" if k == "NoneType" else k for k in names)
+            raise _bad(name, value, f"expected {expected}")
 
 
 def validate_config(config: TrainConfig) -> None:
     """Check every field that can be checked without loading the model or the data."""
     from cselab.losses import LOSSES
 
+    _check_field_types(config)
     if config.loss not in LOSSES:
         raise _bad("loss", config.loss, f"unknown loss; choose one of {sorted(LOSSES)}")
     if config.loss in UNSUPPORTED_LOSSES:
@@ -146,7 +175,6 @@ def validate_config(config: TrainConfig) -> None:
     if config.pooling is not None and config.pooling not in POOLINGS:
         raise _bad("pooling", config.pooling, f"choose one of {sorted(POOLINGS)}")
     if config.temperature is not None:
-        _check_type("temperature", config.temperature, (int, float))
         if not math.isfinite(config.temperature) or config.temperature <= 0:
             raise _bad("temperature", config.temperature, "must be a finite number > 0")
         if "temperature" not in inspect.signature(LOSSES[config.loss]).parameters:
@@ -155,7 +183,6 @@ def validate_config(config: TrainConfig) -> None:
                 config.temperature,
                 f"loss {config.loss!r} takes no temperature; leave the field unset (null)",
             )
-    _check_type("ema_decay", config.ema_decay, (int, float))
     if not 0.0 <= config.ema_decay <= 1.0:
         raise _bad("ema_decay", config.ema_decay, "must be in [0, 1]")
     if config.loss == "byol" and (
@@ -166,7 +193,6 @@ def validate_config(config: TrainConfig) -> None:
             config.data_kind,
             "BYOL uses no hard negatives: use sentences/pairs data (or nli_hard_negatives: false)",
         )
-    _check_type("batch_size", config.batch_size, (int,))
     if config.batch_size < 1:
         raise _bad("batch_size", config.batch_size, "must be >= 1")
     if getattr(LOSSES[config.loss], "in_batch", False) and config.batch_size < 2:
@@ -184,11 +210,9 @@ def validate_config(config: TrainConfig) -> None:
             config.data_kind,
             f"loss {config.loss!r} needs hard negatives: use 'triplets' or 'nli' data",
         )
-    _check_type("learning_rate", config.learning_rate, (int, float))
     if not math.isfinite(config.learning_rate) or config.learning_rate <= 0:
         raise _bad("learning_rate", config.learning_rate, "must be a finite number > 0")
     for name in ("warmup_steps", "epochs", "seed", "probe_max_sentences"):
-        _check_type(name, getattr(config, name), (int,))
         if getattr(config, name) < 0:
             raise _bad(name, getattr(config, name), "must be >= 0")
     for name in (
@@ -197,18 +221,31 @@ def validate_config(config: TrainConfig) -> None:
         "probe_every",
         "max_seq_length",
         "gradcache_mini_batch",
+        "keep_checkpoints",
     ):
         value = getattr(config, name)
-        if value is not None:
-            _check_type(name, value, (int,))
-            if value < 1:
-                raise _bad(name, value, "must be >= 1")
+        if value is not None and value < 1:
+            raise _bad(name, value, "must be >= 1")
     if config.max_steps is None and config.epochs < 1:
         raise _bad("epochs", config.epochs, "give epochs >= 1 or max_steps")
     for name in ("probe_corpus", "dev_data"):
         value = getattr(config, name)
         if value is not None and not Path(value).is_file():
             raise _bad(name, value, "file does not exist")
+    for name, low in (("max_grad_norm", 0.0), ("weight_decay", None), ("score_threshold", None)):
+        value = getattr(config, name)
+        if value is not None and not math.isfinite(value):
+            raise _bad(name, value, "must be a finite number")
+        if value is not None and low is not None and value <= low:
+            raise _bad(name, value, f"must be > {low} (or null: no clipping)")
+    if config.weight_decay < 0:
+        raise _bad("weight_decay", config.weight_decay, "must be >= 0")
+    if config.run_name is not None and not config.run_name.strip():
+        raise _bad("run_name", config.run_name, "must not be empty (or null: the folder's name)")
+    try:
+        torch.device(config.device)
+    except (RuntimeError, ValueError) as exc:
+        raise _bad("device", config.device, f"not a torch device ({exc})") from None
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise _bad("tensorboard", True, "the tensorboard package is not installed")
     if not isinstance(config.loss_params, dict):

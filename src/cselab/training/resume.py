@@ -10,20 +10,53 @@ from cselab.errors import CselabError
 from cselab.training.config import FIELDS, TrainConfig
 from cselab.training.parallel import Processes
 
-#: Fields that may change between a crashed run and its resumption.
-RESUMABLE_CHANGES = {"progress", "tensorboard", "device", "keep_checkpoints"}
+#: Fields that may change between a crashed run and its resumption (``output_dir``: the
+#: run folder may have been moved or named by another path).
+RESUMABLE_CHANGES = {"progress", "tensorboard", "device", "keep_checkpoints", "output_dir"}
 
 
-def check_resumable(config: TrainConfig, checkpoint: Path) -> None:
-    """A run resumes only with the config it was started with (up to RESUMABLE_CHANGES)."""
-    saved = yaml.safe_load((checkpoint / "config.yaml").read_text(encoding="utf-8"))
+def saved_config(path: Path) -> dict:
+    """The config mapping recorded in ``path`` (a run's or a checkpoint's ``config.yaml``)."""
+    try:
+        saved = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CselabError(f"recorded config {str(path)!r} cannot be read: {exc}") from None
+    if not isinstance(saved, dict):
+        raise CselabError(f"recorded config {str(path)!r} does not hold a mapping of fields")
+    return saved
+
+
+def check_same_run(config: TrainConfig, recorded: Path) -> None:
+    """A run resumes (or restarts) only with the config it was started with, as recorded in
+    ``recorded`` (up to RESUMABLE_CHANGES)."""
+    saved = saved_config(recorded)
     for name, value in config.to_dict().items():
         before = saved.get(name, FIELDS[name].default)  # a field added since: its default
         if name not in RESUMABLE_CHANGES and before != value:
             raise CselabError(
                 f"config field {name!r} = {value!r} differs from {before!r} in "
-                f"{checkpoint}; use another output_dir or the original config to resume"
+                f"{str(recorded)!r}; use another output_dir or the original config to resume"
             )
+
+
+def check_resumable(config: TrainConfig, checkpoint: Path) -> None:
+    """The checkpoint was written by this run's config."""
+    check_same_run(config, checkpoint / "config.yaml")
+
+
+def check_fresh_start(config: TrainConfig, run_dir: Path) -> None:
+    """A run without checkpoints may (re)start in ``run_dir`` only when the folder holds
+    nothing of another run: its ``config.yaml``, if any, is this config (a run stopped
+    before its first checkpoint), and there is no ``metrics.csv`` without one (the table
+    of another command, which starting would delete)."""
+    recorded = run_dir / "config.yaml"
+    if recorded.is_file():
+        check_same_run(config, recorded)
+    elif (run_dir / "metrics.csv").exists():
+        raise CselabError(
+            f"output_dir {str(run_dir)!r} holds a metrics.csv but no run config.yaml (the "
+            "results of another command?): choose another output_dir"
+        )
 
 
 def resumed_rng(state: dict, checkpoint: Path, procs: Processes) -> dict:

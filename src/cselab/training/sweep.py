@@ -20,6 +20,7 @@ from cselab.errors import CselabError
 from cselab.training.checkpoints import latest_checkpoint
 from cselab.training.config import TrainConfig, validate_config
 from cselab.training.data import read_training_data
+from cselab.training.resume import check_resumable
 from cselab.training.trainer import plan_steps, train
 
 
@@ -49,7 +50,9 @@ def sweep_temperatures(
     )
     if not takes_tau and centre is None:
         return [None]
-    return list(default_temperatures(centre or base.temperature or 0.05, span))
+    if centre is None:
+        centre = base.temperature if base.temperature is not None else 0.05
+    return list(default_temperatures(centre, span))
 
 
 @dataclass
@@ -78,9 +81,14 @@ def plan_sweep(
         batch_sizes or [base.batch_size],
         poolings or [base.pooling],
     )
-    runs = []
+    runs: list[SweepRun] = []
     for tau, batch, pooling in grid:
         name = run_name(tau, batch, pooling)
+        if any(run.name == name for run in runs):
+            raise CselabError(
+                f"two grid points share the run name {name!r} (temperature {tau!r}, batch size "
+                f"{batch}, pooling {pooling!r}): give distinct values (names keep 6 digits of τ)"
+            )
         config = dataclasses.replace(
             base,
             temperature=tau,
@@ -95,10 +103,12 @@ def plan_sweep(
 
 
 def is_finished(config: TrainConfig) -> bool:
-    """True when the run's last checkpoint is its final step."""
+    """True when the run's last checkpoint is its final step; a run folder written with
+    another config is an error, not a finished grid point."""
     found = latest_checkpoint(config.output_dir)
     if found is None:
         return False
+    check_resumable(config, found[1])
     examples = read_training_data(
         config.data,
         config.data_kind,

@@ -45,7 +45,7 @@ from cselab.training.parallel import (
     start_processes,
 )
 from cselab.training.probes import ProbeSet, build_probes, run_probes
-from cselab.training.resume import check_resumable, resumed_rng
+from cselab.training.resume import check_fresh_start, check_resumable, resumed_rng
 from cselab.training.run_log import (
     METRICS_FILE,
     Tensorboard,
@@ -130,6 +130,8 @@ def _train(config: TrainConfig, procs: Processes, examples, plan, probes) -> Tra
     seed_everything(config.seed + procs.rank)  # rank 0 (and one process): the seed itself
     if found is not None:
         check_resumable(config, found[1])
+    else:
+        check_fresh_start(config, run_dir)
     model = prepare_model(config, source=str(found[1]) if found else None, device=device)
     loss_fn = build_loss(config, model=model, device=device)
     step_loss = procs.wrap_loss(loss_fn, config)

@@ -1,0 +1,56 @@
+"""Checkpoint folders: a damaged one is named, never silently skipped; old ones are pruned
+whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from cselab.errors import CselabError
+from cselab.training.checkpoints import (
+    REQUIRED_STATE,
+    checkpoint_dir,
+    list_checkpoints,
+    load_trainer_state,
+    save_checkpoint,
+)
+
+
+class _Model:
+    """Stands in for a SentenceTransformer: ``save`` writes one file."""
+
+    def save(self, path: str) -> None:
+        (Path(path) / "model.safetensors").write_bytes(b"weights")
+
+
+def _state(step: int) -> dict:
+    return {name: step if name == "step" else {} for name in REQUIRED_STATE}
+
+
+def test_pruning_keeps_the_newest_whole_checkpoints(tmp_path: Path) -> None:
+    for step in (2, 4, 6):
+        save_checkpoint(tmp_path, step, _Model(), _state(step), "loss: x\n", keep=2)
+    assert [step for step, _ in list_checkpoints(tmp_path)] == [4, 6]
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "step-000004",
+        "step-000006",
+    ]  # nothing half-deleted left beside them
+    assert load_trainer_state(checkpoint_dir(tmp_path, 6))["step"] == 6
+
+
+def test_a_checkpoint_without_its_state_is_an_error(tmp_path: Path) -> None:
+    save_checkpoint(tmp_path, 2, _Model(), _state(2), "loss: x\n")
+    (checkpoint_dir(tmp_path, 2) / "trainer_state.pt").unlink()
+    with pytest.raises(CselabError, match="step-000002' has no trainer_state.pt: it is damaged"):
+        list_checkpoints(tmp_path)
+
+
+def test_a_state_without_its_parts_is_an_error(tmp_path: Path) -> None:
+    save_checkpoint(tmp_path, 2, _Model(), _state(2), "loss: x\n")
+    state = _state(2)
+    del state["scheduler"]
+    torch.save(state, checkpoint_dir(tmp_path, 2) / "trainer_state.pt")
+    with pytest.raises(CselabError, match=r"lacks \['scheduler'\]"):
+        load_trainer_state(checkpoint_dir(tmp_path, 2))
