@@ -28,6 +28,10 @@ from cselab.training.trainer import train
         ({"ema_decay": 1.5}, "'ema_decay' = 1.5"),
         ({"learning_rate": 0}, "'learning_rate' = 0"),
         ({"dev_data": "/nope.csv"}, "'dev_data' = '/nope.csv'"),
+        (
+            {"probe_every": 2, "probe_geometry": True, "probe_max_sentences": 1},
+            "'probe_corpus' = None: geometry probes need at least 2 sentences, it gives 1",
+        ),
     ],
 )
 def test_bad_config_fails_before_training(make_config, changes, field, tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ def test_a_fresh_start_never_deletes_another_commands_results(make_config, tmp_p
         train(config)
     assert "anisotropy" in (run_dir / "metrics.csv").read_text()
     save_config(make_config(loss="symmetric_info_nce"), run_dir / "config.yaml")
+    check_fresh_start(config, run_dir)  # another config that never trained: may restart
+    (run_dir / "metrics.csv").write_text("run,step,metric,value\nr,0,x,1\nr,2,train_loss,1\n")
     with pytest.raises(CselabError, match="'loss' = 'info_nce' differs"):
-        check_fresh_start(config, run_dir)
+        check_fresh_start(config, run_dir)  # it trained: its rows would be lost
     save_config(config, run_dir / "config.yaml")
     check_fresh_start(config, run_dir)  # the same run, stopped before its first checkpoint

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 
 from cselab.data.pairs import Pair, ScoredPair, Triplet
+from cselab.errors import CselabError
 from cselab.results.table import NO_LAYER, finite
 from cselab.training.checkpoints import rng_state, set_rng_state
 from cselab.training.config import TrainConfig
@@ -83,6 +84,12 @@ def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> Pro
 
         corpus = load_corpus(config.probe_corpus)
         probes.sentences = corpus.sentences[: config.probe_max_sentences]
+        if len(probes.sentences) < 2:  # the geometry needs pairs of sentences
+            raise CselabError(
+                f"config field 'probe_corpus' = {config.probe_corpus!r}: geometry probes need "
+                f"at least 2 sentences, it gives {len(probes.sentences)} (probe_max_sentences="
+                f"{config.probe_max_sentences})"
+            )
         probes.corpus_name = corpus.name
     if config.probe_gradients and _has_gradient_parts(config.loss):
         probes.gradient_batch = list(examples[: max(2, min(config.batch_size, len(examples)))])

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from cselab.errors import CselabError
+from cselab.results.table import read_table
 from cselab.training.config import FIELDS, TrainConfig
 from cselab.training.parallel import Processes
 
@@ -45,14 +46,15 @@ def check_resumable(config: TrainConfig, checkpoint: Path) -> None:
 
 
 def check_fresh_start(config: TrainConfig, run_dir: Path) -> None:
-    """A run without checkpoints may (re)start in ``run_dir`` only when the folder holds
-    nothing of another run: its ``config.yaml``, if any, is this config (a run stopped
-    before its first checkpoint), and there is no ``metrics.csv`` without one (the table
-    of another command, which starting would delete)."""
-    recorded = run_dir / "config.yaml"
+    """A run without checkpoints may (re)start in ``run_dir`` unless that would delete
+    results: a ``metrics.csv`` without a run ``config.yaml`` (another command's table), or
+    one with training rows (step > 0) of a run with another config. A run that failed
+    before training (bad dev data, say) leaves at most step-0 rows: it may restart changed."""
+    recorded, metrics = run_dir / "config.yaml", run_dir / "metrics.csv"
     if recorded.is_file():
-        check_same_run(config, recorded)
-    elif (run_dir / "metrics.csv").exists():
+        if metrics.is_file() and (read_table(metrics)["step"] > 0).any():
+            check_same_run(config, recorded)
+    elif metrics.exists():
         raise CselabError(
             f"output_dir {str(run_dir)!r} holds a metrics.csv but no run config.yaml (the "
             "results of another command?): choose another output_dir"
