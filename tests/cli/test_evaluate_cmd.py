@@ -55,3 +55,17 @@ def test_evaluate_reports_bad_data_with_file_and_line(tmp_path, tiny_model_dir, 
     assert (
         "bad.csv:3: score 7.0 is outside the declared range [0.0, 5.0]" in capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--max-seq-length", "1"], "--max-seq-length 1 must be >= 2"),
+        (["--examples", "-1"], "--examples -1 must be >= 0"),
+    ],
+)
+def test_evaluate_bad_counts_are_one_line(tmp_path, tiny_model_dir, extra, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", str(tiny_model_dir), "--data", str(tmp_path), *extra])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err

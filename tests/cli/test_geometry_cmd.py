@@ -104,3 +104,17 @@ def test_geometry_without_arguments_runs_minilm_on_the_default_corpus(minilm_dir
     result = CliRunner().invoke(app, ["geometry"])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2 on default" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--device", "foo"], "device 'foo' is not a torch device"),
+        (["--metrics", " , "], "--metrics ' , ': name at least one metric family"),
+    ],
+)
+def test_device_and_empty_metrics_are_one_line(tiny_model_dir, corpus, extra, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["geometry", str(tiny_model_dir), "--corpus", str(corpus), *extra])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err

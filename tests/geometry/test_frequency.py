@@ -84,3 +84,17 @@ def test_extreme_tokens() -> None:
     assert out[out.direction == "positive"]["token"].tolist() == ["c", "a"]
     assert out[out.direction == "negative"]["token"].tolist() == ["b", "d"]
     assert out["place"].tolist() == [1, 2, 1, 2]
+
+
+def test_extreme_tokens_keep_to_their_sign() -> None:
+    ssc = pd.DataFrame({"token": list("abcd"), "count": [5] * 4, "ssc": [-0.1, -0.4, -0.3, 0.2]})
+    out = extreme_ssc_tokens(ssc, k=3)
+    assert out[out.direction == "positive"]["token"].tolist() == ["d"]
+    assert out[out.direction == "negative"]["token"].tolist() == ["b", "c", "a"]
+    with pytest.raises(CselabError, match="k=0 must be >= 1"):
+        extreme_ssc_tokens(ssc, k=0)
+
+
+def test_top_n_below_one_is_an_error() -> None:
+    with pytest.raises(CselabError, match="top_n=0: give at least 1"):
+        per_token_table({1: (5, 0.5), 2: (6, 0.4)}, str, top_n=0)

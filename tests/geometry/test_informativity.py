@@ -9,6 +9,7 @@ from token_data import batches, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
 from cselab.geometry.informativity import Informativity, informativity
+from cselab.geometry.validation import MetricUndefined
 
 KS = (0, 1, 2, 3, 5, 7, 8, 20)
 
@@ -69,3 +70,9 @@ def test_float32_products_agree_with_float64_on_anisotropic_vectors() -> None:
     single = informativity(x.float(), KS, precision=torch.float32)
     assert exact == pytest.approx(bf.informativity(x, KS), abs=1e-8)
     assert single == pytest.approx(exact, abs=1e-4)
+
+
+def test_repeated_vectors_are_undefined_not_a_division_by_zero() -> None:
+    row = torch.randn(1, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    with pytest.raises(MetricUndefined, match="same cosine"):
+        informativity(row.repeat(6, 1), ks=(1, 2))

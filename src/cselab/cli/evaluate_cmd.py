@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cselab.errors import CselabError
+
 
 def evaluate(
     model: str = typer.Argument(..., help="Hugging Face id, model name or local directory."),
@@ -34,6 +36,10 @@ def evaluate(
     from cselab.evaluation.suite import run_sts_suite
     from cselab.models.loading import load_model, model_label
 
+    if max_seq_length is not None and max_seq_length < 2:
+        raise CselabError(f"--max-seq-length {max_seq_length} must be >= 2")
+    if examples < 0:
+        raise CselabError(f"--examples {examples} must be >= 0")
     datasets = [load_sts(spec) for spec in data]
     encoder = load_model(model, device=device, max_seq_length=max_seq_length)
     result = run_sts_suite(

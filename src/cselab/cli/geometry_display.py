@@ -26,7 +26,13 @@ def parse_layers(text: str) -> list[int] | None:
 
 
 def parse_metrics(text: str | None) -> list[str] | None:
-    return None if text is None else [m.strip() for m in text.split(",") if m.strip()]
+    """None (all) or the comma-separated families; a text naming none is an error."""
+    if text is None:
+        return None
+    families = [m.strip() for m in text.split(",") if m.strip()]
+    if not families:
+        raise CselabError(f"--metrics {text!r}: name at least one metric family")
+    return families
 
 
 def measure_with_progress(

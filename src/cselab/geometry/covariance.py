@@ -28,6 +28,18 @@ def centred_scatter(x: torch.Tensor) -> torch.Tensor:
     return centred.T @ centred
 
 
+def scatter_eigenvalues(scatter: torch.Tensor, n: int) -> torch.Tensor:
+    """(d,) eigenvalues of a centred scatter of n points, descending, float64. A centred
+    scatter has rank ≤ n − 1, and its eigenvalues below λ_max · d · ε (ε of the precision it
+    was summed in) are round-off: both are set to 0, so that n < d points do not get a
+    spectrum of round-off values (which would inflate the effective rank, and make it
+    depend on how the points were batched)."""
+    values = torch.linalg.eigvalsh(scatter.to(torch.float64)).flip(0).clamp_min(0.0)  # (d,)
+    floor = float(values[0]) * len(values) * torch.finfo(scatter.dtype).eps
+    values[max(n - 1, 0) :] = 0.0
+    return values.masked_fill_(values <= floor, 0.0)
+
+
 def batch_scatter(batch: TokenBatch, metric: str) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean (d,), centred scatter (d, d)) float64 of a batch, computed once per batch."""
 
@@ -91,8 +103,9 @@ class RunningCovariance:
         self.n = total
 
     def eigenvalues(self) -> torch.Tensor:
-        """(d,) eigenvalues of the centred scatter, descending, clamped at 0 (computed once)."""
+        """(d,) eigenvalues of the centred scatter, descending, round-off zeroed (see
+        :func:`scatter_eigenvalues`; computed once)."""
         assert self.scatter is not None
         if self._eigenvalues is None:
-            self._eigenvalues = torch.linalg.eigvalsh(self.scatter).flip(0).clamp_min(0.0)
+            self._eigenvalues = scatter_eigenvalues(self.scatter, self.n)
         return self._eigenvalues

@@ -46,6 +46,8 @@ def per_token_table(
     if not rows:
         raise CselabError("no token type reached the self-similarity minimum count")
     frame = pd.DataFrame(rows).sort_values(["count", "token"], ascending=[False, True])
+    if top_n is not None and top_n < 1:
+        raise CselabError(f"top_n={top_n}: give at least 1 frequent token")
     if top_n is not None:
         frame = frame.head(top_n)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
@@ -122,13 +124,17 @@ def best_n(curve: pd.DataFrame, min_n: int = 10) -> tuple[int, float]:
 
 
 def extreme_ssc_tokens(ssc: pd.DataFrame, k: int = 10) -> pd.DataFrame:
-    """The k tokens with the largest positive and the k with the largest negative SSC.
+    """The k tokens with the largest positive and the k with the largest negative SSC
+    (fewer when fewer tokens have that sign; an SSC of 0 is in neither list).
 
     Columns ``direction`` ("positive": less contextualised after fine-tuning, "negative":
     more), ``place`` (1 = most extreme), ``token, count, ssc``.
     """
-    positive = ssc.sort_values("ssc", ascending=False).head(k).assign(direction="positive")
-    negative = ssc.sort_values("ssc", ascending=True).head(k).assign(direction="negative")
+    if k < 1:
+        raise CselabError(f"extreme SSC tokens: k={k} must be >= 1")
+    ranked = ssc.sort_values("ssc", ascending=False)
+    positive = ranked[ranked["ssc"] > 0].head(k).assign(direction="positive")
+    negative = ranked[ranked["ssc"] < 0].iloc[::-1].head(k).assign(direction="negative")
     positive.insert(0, "place", np.arange(1, len(positive) + 1))
     negative.insert(0, "place", np.arange(1, len(negative) + 1))
     both = pd.concat([positive, negative], ignore_index=True)

@@ -24,6 +24,7 @@ from cselab.errors import CselabError
 from cselab.geometry.dimensions import dimension_contributions
 from cselab.geometry.sampling import SampledMetric
 from cselab.geometry.validation import (
+    MetricUndefined,
     as_token_batch,
     checked_embeddings,
     require_tokens,
@@ -61,7 +62,13 @@ def _pearson_r2(
     sum_b = float(flat.sum())  # ≈ 0
     sum_bb = float(torch.dot(flat, flat))
     sum_ab = float(torch.dot(before.flatten(), flat))
-    return sum_ab * sum_ab / (sum_aa * (sum_bb - sum_b * sum_b / m))
+    variance_b = sum_bb - sum_b * sum_b / m
+    if sum_aa <= 0.0 or variance_b <= 0.0:
+        raise MetricUndefined(
+            f"{NAME}: every pair of the {n} sampled tokens has the same cosine (repeated "
+            "vectors?): r² is undefined"
+        )
+    return sum_ab * sum_ab / (sum_aa * variance_b)
 
 
 def informativity(

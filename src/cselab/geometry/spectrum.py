@@ -21,7 +21,7 @@ import torch
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
-from cselab.geometry.covariance import RunningCovariance, centred_scatter
+from cselab.geometry.covariance import RunningCovariance, centred_scatter, scatter_eigenvalues
 from cselab.geometry.sampling import SampledMetric
 from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
 
@@ -46,7 +46,7 @@ def singular_spectrum(x: torch.Tensor) -> torch.Tensor:
     """(d,) singular values of the centred rows of x (n, d), descending."""
     x = checked_embeddings(as_token_batch(x), NAME)
     require_tokens(len(x), NAME, needed=2)
-    return torch.linalg.eigvalsh(centred_scatter(x)).flip(0).clamp_min(0.0).sqrt()
+    return scatter_eigenvalues(centred_scatter(x), len(x)).sqrt()
 
 
 def partition_isotropy(

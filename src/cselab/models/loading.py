@@ -62,6 +62,20 @@ def _hub_error(name: str, exc: Exception) -> CselabError:
     return CselabError(f"could not load model {name!r}: {type(exc).__name__}: {exc}{hint}")
 
 
+def check_device(device: str) -> None:
+    """``device`` names a torch device this machine has; else an error naming it."""
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError) as exc:
+        raise CselabError(f"device {device!r} is not a torch device ({exc})") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise CselabError(f"device {device!r}: this torch build or machine has no CUDA device")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise CselabError(f"device {device!r}: this machine has no MPS device")
+
+
 def load_model(
     name_or_path: str | os.PathLike[str],
     *,
@@ -72,6 +86,7 @@ def load_model(
     """Load a :class:`sentence_transformers.SentenceTransformer` from a name or a path."""
     from sentence_transformers import SentenceTransformer
 
+    check_device(device)
     target = resolve_model(name_or_path)
     try:
         model = SentenceTransformer(target, device=device, trust_remote_code=trust_remote_code)
