@@ -18,7 +18,7 @@ from cselab.errors import CselabError
 from cselab.report.html import render_report, write_report
 from cselab.report.inputs import collect_inputs
 from cselab.report.sections import split_rows
-from cselab.results.table import make_table
+from cselab.results.table import make_table, write_table
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +180,16 @@ def test_split_rows_partitions_every_row():
     assert sum(len(p) for p in parts.values()) == len(table)
     assert set(parts["rogue"]["metric"]) == {"top1_share", "dims_for_50pct"}
     assert (parts["dynamics"]["step"] >= 0).all() and (parts["geometry"]["step"] < 0).all()
+
+
+def test_dynamics_draw_runs_of_different_depth_each_at_its_last_layer(tmp_path):
+    rows = [dict(run=run, step=step, layer=layer, metric="anisotropy", value=step + layer)
+            for run, depth in (("deep", 3), ("shallow", 2))
+            for step in (0, 10) for layer in range(depth)]  # fmt: skip
+    write_table(make_table(rows), tmp_path / "run" / "metrics.csv")
+    section = _section(render_report(collect_inputs([tmp_path / "run"])), "dynamics")
+    figure = re.search(
+        r'<figure data-metric="anisotropy \(layers 1, 2\)">.*?</figure>', section, re.S
+    )
+    header = [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", figure.group(0))]
+    assert sorted(header[1:]) == ["deep · layer 2", "shallow · layer 1"]

@@ -83,7 +83,7 @@ def test_runs_of_different_depth_are_each_drawn_at_their_last_layer(
     plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"])
     rows, _ = drawn["anisotropy"]
     assert sorted(set(zip(rows["run"], rows["layer"], strict=True))) == [
-        ("deep (layer 2)", 2), ("shallow (layer 1)", 1)
+        ("deep · layer 2", 2), ("shallow · layer 1", 1)
     ]  # fmt: skip
     with pytest.raises(CselabError, match=r"no rows for layer 2 in \['shallow'\]"):
         plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"], layer=2)

@@ -62,18 +62,19 @@ def _hub_error(name: str, exc: Exception) -> CselabError:
     return CselabError(f"could not load model {name!r}: {type(exc).__name__}: {exc}{hint}")
 
 
-def check_device(device: str) -> None:
-    """``device`` names a torch device this machine has; else an error naming it."""
+def device_problem(device: str) -> str | None:
+    """Why ``device`` cannot be used here ("not a torch device (...)", ...), or None."""
     import torch
 
     try:
         kind = torch.device(device).type
     except (RuntimeError, ValueError) as exc:
-        raise CselabError(f"device {device!r} is not a torch device ({exc})") from None
+        return f"not a torch device ({exc})"
     if kind == "cuda" and not torch.cuda.is_available():
-        raise CselabError(f"device {device!r}: this torch build or machine has no CUDA device")
+        return "not available: this torch build or machine has no CUDA device"
     if kind == "mps" and not torch.backends.mps.is_available():
-        raise CselabError(f"device {device!r}: this machine has no MPS device")
+        return "not available: this machine has no MPS device"
+    return None
 
 
 def load_model(
@@ -86,7 +87,9 @@ def load_model(
     """Load a :class:`sentence_transformers.SentenceTransformer` from a name or a path."""
     from sentence_transformers import SentenceTransformer
 
-    check_device(device)
+    problem = device_problem(device)
+    if problem is not None:
+        raise CselabError(f"device {device!r} is {problem}")
     target = resolve_model(name_or_path)
     try:
         model = SentenceTransformer(target, device=device, trust_remote_code=trust_remote_code)

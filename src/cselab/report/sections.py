@@ -38,6 +38,7 @@ from cselab.report.tables import (
     sts_tables,
     wide_table,
 )
+from cselab.results.dynamics import rows_at_layers
 from cselab.results.table import NO_LAYER
 
 
@@ -105,23 +106,15 @@ def geometry_section(rows: pd.DataFrame) -> Section:
     return section
 
 
-def _chosen_layers(available: list[int], layers: Sequence[int] | str | None) -> list[int]:
-    """The requested layers among ``available`` ("all"; -1 = the last); default: the last."""
-    if not available or layers == "all":
-        return available
-    if layers is None:
-        return available[-1:]
-    chosen = {available[-1] if layer == -1 else layer for layer in layers}
-    return [layer for layer in available if layer in chosen]
-
-
 def dynamics_section(rows: pd.DataFrame, layers: Sequence[int] | str | None = None) -> Section:
     """Metric against step, one line per run; a per-layer metric is drawn at ``layers``
-    (default: its last layer; with several layers, one line per run and layer)."""
+    (:func:`cselab.results.dynamics.rows_at_layers`: default each run's last layer; with
+    several layers, one line per run and layer)."""
     per_layer = sorted(set(rows["layer"]) - {NO_LAYER})
-    if isinstance(layers, str) and layers != "all":
-        raise CselabError(f"layers {layers!r}: give 'all' or a list of layers")
-    if layers is not None and per_layer and not _chosen_layers(per_layer, layers):
+    if isinstance(layers, str):
+        if layers != "all":
+            raise CselabError(f"layers {layers!r}: give 'all' or a list of layers")
+    elif layers is not None and per_layer and -1 not in layers and not set(layers) & set(per_layer):
         raise CselabError(
             f"layers {list(layers)}: the training dynamics have layers {per_layer} (-1 = last)"
         )
@@ -134,20 +127,13 @@ def dynamics_section(rows: pd.DataFrame, layers: Sequence[int] | str | None = No
     section = Section("dynamics", "Training dynamics")
     skipped = []
     for metric in rows["metric"].unique():
-        metric_rows = rows[rows["metric"] == metric]
-        metric_layers = sorted(set(metric_rows["layer"]) - {NO_LAYER})
-        chosen = _chosen_layers(metric_layers, layers)
-        if metric_layers and not chosen:
+        metric_rows, drawn = rows_at_layers(rows[rows["metric"] == metric], layers)
+        if metric_rows.empty:
             skipped.append(str(metric))
             continue
         title = metric
-        if chosen:
-            metric_rows = metric_rows[metric_rows["layer"].isin(chosen)]
-            title = f"{metric} (layer{'s' * (len(chosen) > 1)} {', '.join(map(str, chosen))})"
-        if len(chosen) > 1:  # one line per run and layer
-            metric_rows = metric_rows.assign(
-                run=metric_rows["run"].astype(str) + " · layer " + metric_rows["layer"].astype(str)
-            )
+        if drawn:
+            title = f"{metric} (layer{'s' * (len(drawn) > 1)} {', '.join(map(str, drawn))})"
         fig = plot_over_steps(metric_rows, metric)
         section.figures.append(Figure(title, _embed(fig), over_steps_table(metric_rows, title)))
     section.intro = (

@@ -50,6 +50,31 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
     return concat_tables(frames)
 
 
+def rows_at_layers(
+    rows: pd.DataFrame, layers: Sequence[int] | str | None = None
+) -> tuple[pd.DataFrame, list[int]]:
+    """One metric's rows at the layers to draw, and those layers (none for a metric without
+    layers, whose rows are returned as they are). ``layers``: ``None`` = each run's last
+    layer (runs of different depth each at their own), ``"all"``, or a list (-1 = a run's
+    last). When more than one layer is drawn, each run is relabelled ``run · layer N``: one
+    line per run and layer."""
+    if not (rows["layer"] != NO_LAYER).any():
+        return rows, []
+    last = rows["layer"] == rows.groupby("run")["layer"].transform("max")  # each run's last
+    if layers is None:
+        keep = last
+    elif layers == "all":
+        keep = rows["layer"] != NO_LAYER
+    else:
+        keep = rows["layer"].isin(set(layers) - {-1}) | (last & (-1 in layers))
+    chosen = rows[keep]
+    drawn = sorted(int(x) for x in set(chosen["layer"]))
+    if len(drawn) > 1:
+        layer_names = " · layer " + chosen["layer"].astype(str)
+        chosen = chosen.assign(run=chosen["run"].astype(str) + layer_names)
+    return chosen, drawn
+
+
 def _file_name(metric: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric) + ".png"
 
@@ -74,20 +99,11 @@ def plot_dynamics(
     written = []
     for metric in chosen:
         rows = table[table["metric"] == metric]
-        layers = sorted(set(rows["layer"]) - {NO_LAYER})
-        pick = None
-        if layers:
-            pick = layers[-1] if layer is None else layer
-        if layers and layer is not None:
+        if layer is not None and (rows["layer"] != NO_LAYER).any():
             missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
             if missing:
                 raise CselabError(f"metric {metric!r} has no rows for layer {layer} in {missing}")
-        if layers and layer is None:
-            last = rows.groupby("run")["layer"].transform("max")  # each run's last layer
-            if last.nunique() > 1:
-                rows = rows[rows["layer"] == last]
-                rows = rows.assign(run=rows["run"] + " (layer " + rows["layer"].astype(str) + ")")
-                pick = None
-        figure = plot_over_steps(rows, metric, layer=pick)
+        rows, drawn = rows_at_layers(rows, None if layer is None else [layer])
+        figure = plot_over_steps(rows, metric, layer=drawn[0] if len(drawn) == 1 else None)
         written.append(save_figure(figure, Path(out_dir) / _file_name(metric)))
     return written

@@ -44,13 +44,14 @@ def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[tuple[int, Path]]:
     found = []
     for path in root.iterdir():
         match = _NAME.match(path.name)
-        if match and not (path / STATE_FILE).is_file():
+        if match is None:
+            continue
+        if not (path / STATE_FILE).is_file():
             raise CselabError(
                 f"checkpoint {str(path)!r} has no {STATE_FILE}: it is damaged; delete it to "
                 "resume from the checkpoint before it"
             )
-        if match:
-            found.append((int(match.group(1)), path))
+        found.append((int(match.group(1)), path))
     return sorted(found)
 
 

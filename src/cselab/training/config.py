@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
 import yaml
 
 from cselab.errors import CselabError
+from cselab.models.loading import device_problem
 from cselab.models.pooling import POOLINGS
 
 DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
@@ -232,20 +232,19 @@ def validate_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if value is not None and not Path(value).is_file():
             raise _bad(name, value, "file does not exist")
-    for name, low in (("max_grad_norm", 0.0), ("weight_decay", None), ("score_threshold", None)):
+    for name in ("max_grad_norm", "weight_decay", "score_threshold"):
         value = getattr(config, name)
         if value is not None and not math.isfinite(value):
             raise _bad(name, value, "must be a finite number")
-        if value is not None and low is not None and value <= low:
-            raise _bad(name, value, f"must be > {low} (or null: no clipping)")
+    if config.max_grad_norm is not None and config.max_grad_norm <= 0:
+        raise _bad("max_grad_norm", config.max_grad_norm, "must be > 0.0 (or null: no clipping)")
     if config.weight_decay < 0:
         raise _bad("weight_decay", config.weight_decay, "must be >= 0")
     if config.run_name is not None and not config.run_name.strip():
         raise _bad("run_name", config.run_name, "must not be empty (or null: the folder's name)")
-    try:
-        torch.device(config.device)
-    except (RuntimeError, ValueError) as exc:
-        raise _bad("device", config.device, f"not a torch device ({exc})") from None
+    problem = device_problem(config.device)
+    if problem is not None:
+        raise _bad("device", config.device, problem)
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise _bad("tensorboard", True, "the tensorboard package is not installed")
     if not isinstance(config.loss_params, dict):
