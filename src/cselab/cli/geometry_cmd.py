@@ -1,4 +1,8 @@
-"""`cselab geometry`: per-layer embedding geometry of one model on one corpus."""
+"""`cselab geometry`: per-layer embedding geometry of one model on one corpus.
+
+Under ``torchrun --nproc_per_node N -m cselab.cli.main geometry ...`` every process takes
+its share of the sentences, the statistics are merged across processes, and rank 0 prints
+and writes."""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from pathlib import Path
 import typer
 
 from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
-from cselab.data.corpora import load_corpus
+from cselab.data.corpora import open_corpus
+from cselab.errors import CselabError
 from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
 from cselab.models.loading import DEFAULT_MODEL
@@ -42,6 +47,11 @@ def geometry(
     plots: bool = typer.Option(
         False, "--plots", help="Also write one PNG per metric (needs --out)."
     ),
+    checkpoint_every: int | None = typer.Option(
+        None,
+        "--checkpoint-every",
+        help="Save the statistics every N batches (needs --out); a rerun resumes.",
+    ),
 ) -> None:
     """Measure anisotropy, self/intra-sentence similarity, norms, rogue dimensions, ... per layer."""
     from cselab.models.loading import load_model, model_label
@@ -49,15 +59,24 @@ def geometry(
     chosen = get_protocol(protocol).with_options(
         batch_size=batch_size, max_length=max_length, seed=seed, sample_size=sample_size
     )
-    text = load_corpus(
+    from cselab.training.distributed import distributed_session
+
+    if checkpoint_every is not None and out is None:
+        raise CselabError("--checkpoint-every needs --out DIR (the checkpoint is kept there)")
+    text = open_corpus(
         corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe,
         hf_config=hf_config, split=split,
     )  # fmt: skip
-    encoder = load_model(model, device=device)
-    result = measure_with_progress(
-        encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
-        metrics=metrics, sentence_metrics=not no_sentence, strict=strict,
-    )  # fmt: skip
+    with distributed_session(device) as env:
+        several_gpus = device.startswith("cuda") and env.world_size > 1
+        encoder = load_model(model, device=f"cuda:{env.local_rank}" if several_gpus else device)
+        result = measure_with_progress(
+            encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
+            metrics=metrics, sentence_metrics=not no_sentence, strict=strict, show=env.is_main,
+            checkpoint_dir=out, checkpoint_every=checkpoint_every,
+        )  # fmt: skip
+    if not env.is_main:
+        return
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
         for path in write_geometry([result], out, plots=plots):

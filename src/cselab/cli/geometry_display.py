@@ -1,5 +1,5 @@
 """Terminal helpers shared by `cselab geometry` and `cselab compare`: argument parsing,
-a rich progress bar while encoding, and a rich metric-by-layer table."""
+a rich progress bar over batches while encoding, and a rich metric-by-layer table."""
 
 from __future__ import annotations
 
@@ -37,22 +37,24 @@ def parse_metrics(text: str | None) -> list[str] | None:
 
 def measure_with_progress(
     model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
-    sentence_metrics: bool = True, strict: bool = False,
+    sentence_metrics: bool = True, strict: bool = False, show: bool = True, **options,
 ) -> GeometryResult:  # fmt: skip
-    """Run :func:`analyze_geometry` with a progress bar over encoded sentences."""
+    """Run :func:`analyze_geometry` with a progress bar over batches (``show=False``: none,
+    e.g. on ranks other than 0); ``options`` go to it (checkpoints)."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"encoding with {label}", total=len(corpus.sentences))
+    with Progress(*columns, console=Console(stderr=True), transient=True, disable=not show) as bar:
+        task = bar.add_task(f"encoding with {label} (batches)", total=None)
         return analyze_geometry(
             model, corpus.sentences, protocol=protocol, layers=layers,
             metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
             model_label=label, corpus_label=corpus.name, strict=strict,
-            progress=lambda n: bar.advance(task, n),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            **options,
         )  # fmt: skip
 
 

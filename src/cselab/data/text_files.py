@@ -30,10 +30,28 @@ def read_text_lines(path: Path, what: str) -> list[str]:
         raise CselabError(f"{what} file {str(path)!r} cannot be read ({exc})") from exc
 
 
+def iter_text_lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of the UTF-8 text file ``path``, read lazily
+    (a file of any size is never in memory at once); errors as :func:`read_text_lines`."""
+    if not path.exists():
+        raise CselabError(f"{what} file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise CselabError(f"{what} path {str(path)!r} is not a file")
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise CselabError(f"{what} file {str(path)!r} is not UTF-8 text ({exc})") from exc
+    except OSError as exc:
+        raise CselabError(f"{what} file {str(path)!r} cannot be read ({exc})") from exc
+
+
 def json_lines(path: Path, what: str) -> Iterator[tuple[int, dict]]:
-    """(line number, object) of each non-blank line of the JSON-lines file ``path``; a
-    line that is not valid JSON, or not a JSON object, fails naming the file and line."""
-    for number, line in enumerate(read_text_lines(path, what), start=1):
+    """(line number, object) of each non-blank line of the JSON-lines file ``path``, read
+    lazily; a line that is not valid JSON, or not a JSON object, fails naming the file and
+    line."""
+    for number, line in iter_text_lines(path, what):
         if not line.strip():
             continue
         try:
