@@ -187,11 +187,16 @@ def analyze_geometry(
     )  # fmt: skip
     if checkpoint_every is not None and checkpoint_dir is not None:
         remove_checkpoint(checkpoint_path(checkpoint_dir, rank))
-    return _result(
+    result = _result(
         table, details, plan, start=start, token_string=source.token_string, model=model_label,
         corpus=corpus_label, n_sentences=source.n_sentences, n_truncated=source.n_truncated,
         forward_seconds=source.encoder.forward_seconds, pooling=source.pooling,
     )  # fmt: skip
+    if world > 1:
+        result.extra["processes"] = world
+    if checkpoint_every is not None:
+        result.extra["resumed_from_batch"] = skip
+    return result
 
 
 def analyze_embeddings(

@@ -29,14 +29,17 @@ def centred_scatter(x: torch.Tensor) -> torch.Tensor:
     return centred.T @ centred
 
 
-def scatter_eigenvalues(scatter: torch.Tensor, n: int) -> torch.Tensor:
+def scatter_eigenvalues(
+    scatter: torch.Tensor, n: int, precision: torch.dtype | None = None
+) -> torch.Tensor:
     """(d,) eigenvalues of a centred scatter of n points, descending, float64. A centred
-    scatter has rank ≤ n − 1, and its eigenvalues below λ_max · d · ε (ε of the precision it
-    was summed in) are round-off: both are set to 0, so that n < d points do not get a
-    spectrum of round-off values (which would inflate the effective rank, and make it
-    depend on how the points were batched)."""
+    scatter has rank ≤ n − 1, and its eigenvalues below λ_max · d · ε (ε of ``precision``,
+    the precision its products were computed in; default the scatter's dtype) are
+    round-off: both are set to 0, so that a null direction (n < d points, or the direction
+    a LayerNorm removes) does not get round-off values, whose square roots would inflate
+    the effective rank and make it depend on how the points were batched."""
     values = torch.linalg.eigvalsh(scatter.to(torch.float64)).flip(-1).clamp_min(0.0)  # (d,)
-    floor = float(values[0]) * len(values) * torch.finfo(scatter.dtype).eps
+    floor = float(values[0]) * len(values) * torch.finfo(precision or scatter.dtype).eps
     values[max(n - 1, 0) :] = 0.0
     return values.masked_fill_(values <= floor, 0.0)
 
@@ -57,6 +60,7 @@ class Scatter:
         self.mean: torch.Tensor | None = None
         self.scatter: torch.Tensor | None = None
         self._eigenvalues: dict[int, torch.Tensor] = {}
+        self.precision = torch.float64  # of the products (float32 once any batch was)
 
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
@@ -66,6 +70,7 @@ class Scatter:
         source = batch.vectors.detach()
         if source.dtype == torch.float32 and source.device == x.device:
             centred = source - mean.float()[:, None]  # (L, n, d) float32
+            self.precision = torch.float32
         else:
             centred = x - mean[:, None]
         scatter = torch.bmm(centred.transpose(1, 2), centred).to(torch.float64)  # (L, d, d)
@@ -89,12 +94,17 @@ class Scatter:
         if other.n:
             assert other.mean is not None and other.scatter is not None
             self._add(other.n, other.mean, other.scatter)
+            if other.precision == torch.float32:
+                self.precision = torch.float32
 
     def state_dict(self) -> dict[str, Any]:
-        return cpu({"n": self.n, "mean": self.mean, "scatter": self.scatter})
+        single = self.precision == torch.float32
+        return cpu({"n": self.n, "mean": self.mean, "scatter": self.scatter,
+                    "precision": "float32" if single else "float64"})  # fmt: skip
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.n, self.mean, self.scatter = int(state["n"]), state["mean"], state["scatter"]
+        self.precision = torch.float32 if state["precision"] == "float32" else torch.float64
         self._eigenvalues = {}
 
     def at(self, layer: int) -> LayerScatter:
@@ -102,5 +112,7 @@ class Scatter:
             return LayerScatter(0, None, None, None)
         assert self.mean is not None and self.scatter is not None
         if layer not in self._eigenvalues:
-            self._eigenvalues[layer] = scatter_eigenvalues(self.scatter[layer], self.n)
+            self._eigenvalues[layer] = scatter_eigenvalues(
+                self.scatter[layer], self.n, self.precision
+            )
         return LayerScatter(self.n, self.mean[layer], self.scatter[layer], self._eigenvalues[layer])
