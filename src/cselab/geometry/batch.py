@@ -14,8 +14,10 @@ For protocols that count padding in self-similarity (``xiao2023``), the first pa
 position of each sentence comes along (``pad_vectors`` (L, p, d), ``pad_lengths`` (p,):
 the sentence's attention length, i.e. the pad's position) with the attention length of
 every sentence of the batch (``sentence_lengths``). What is derived from a batch (its
-float64 copy, unit rows, sentence runs, sampling keys) is computed once, on first use,
-and shared by every statistic of the view (:meth:`ViewBatch.derived`).
+norms, unit rows, sentence runs, sampling keys) is computed once, on first use, and
+shared by every statistic of the view (:meth:`ViewBatch.derived`). Per-batch work runs in
+the model's precision (float32 for a float32 model, float64 for float64 input); every
+running sum is accumulated in float64.
 """
 
 from __future__ import annotations
@@ -87,27 +89,50 @@ class ViewBatch:
                 f"{who}: embeddings of shape {shape} after batches of dimension {dim}"
             )
         if n:
-            self.float64()  # checks finiteness
+            self.norms()  # checks finiteness
             self.runs()  # checks contiguity
 
-    def float64(self) -> torch.Tensor:
-        """(L, n, d) float64 copy of the vectors, checked for NaN/inf (once per batch)."""
+    def work(self) -> torch.Tensor:
+        """(L, n, d) vectors in the working precision: float64 for float64 input, float32
+        otherwise (a float32 model's own precision; sums are accumulated in float64)."""
+        x = self.vectors.detach()
+        return x if x.dtype in (torch.float32, torch.float64) else x.float()
+
+    def norms(self) -> torch.Tensor:
+        """(L, n) L2 norms in the working precision, checked for NaN/inf (once per batch)."""
 
         def make() -> torch.Tensor:
-            x = self.vectors.detach().to(torch.float64)
-            if not bool(torch.isfinite(x.sum())):
+            x = self.work()
+            norms = torch.linalg.vector_norm(x, dim=2)  # (L, n)
+            if not bool(torch.isfinite(norms.sum())):  # NaN/inf propagate into the norms
                 bad = int((~torch.isfinite(x)).any(dim=2).any(dim=0).sum())
                 shape = tuple(x.shape[1:])
                 raise CselabError(
                     f"{self.label}: embeddings of shape {shape} contain NaN or inf ({bad} tokens)"
                 )
-            return x
+            return norms
 
-        return self.derived("float64", make)
+        return self.derived("norms", make)
+
+    def float64(self) -> torch.Tensor:
+        """(L, n, d) float64 copy of the vectors (checked)."""
+        self.norms()
+        return self.derived("float64", lambda: self.vectors.detach().to(torch.float64))
 
     def units(self) -> torch.Tensor:
-        """(L, n, d) float64 rows scaled to unit norm; a zero row is an error."""
-        return self.derived("units", lambda: unit_rows(self.float64(), self.label))
+        """(L, n, d) rows scaled to unit norm (working precision); a zero row is an error."""
+
+        def make() -> torch.Tensor:
+            norms = self.norms()
+            if n_zero := int((norms == 0).sum()):
+                shape = tuple(self.vectors.shape[1:])
+                raise CselabError(
+                    f"{self.label}: {n_zero} zero vector(s) in embeddings of shape {shape} "
+                    "(cosine undefined)"
+                )
+            return self.work() / norms[..., None]
+
+        return self.derived("units", make)
 
     def runs(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(run index of each row (n,), run lengths (s,)) of the contiguous sentences."""

@@ -141,6 +141,12 @@ class ModelSource:
                 [special[i] for i in part],
             )
 
+    def _pooled(self, hidden, layers, attention) -> torch.Tensor:
+        """(L, b, d) sentence embeddings with the model's pooling over attended tokens."""
+        if self.pooling == "mean":
+            return mean_pooled(hidden, layers, attention)
+        return torch.stack([self.pool(hidden[layer], attention) for layer in layers])
+
     def _encode(self, ids, rows, special, layers, levels) -> GeometryBatch:
         protocol, encoder = self.protocol, self.encoder
         limit = encoder.max_length
@@ -152,34 +158,55 @@ class ModelSource:
         attention = pad_rows([[1] * m for m in lengths], width, 0).bool().to(device)
         special_mask = pad_rows(special, width, 0).bool().to(device)
         hidden = encoder.forward(input_ids, attention)
-        stacked = torch.stack([hidden[layer] for layer in layers])  # (L, b, s, d)
         sentence_ids = torch.tensor(ids, dtype=torch.long, device=device)  # (b,)
         views: dict[str, ViewBatch] = {}
         if "token" in levels:
             keep = attention if protocol.include_special else attention & ~special_mask
             b, s = keep.shape
+            flat = keep.flatten().nonzero().flatten()  # (n,) kept positions of the (b·s) grid
             view = ViewBatch(
-                stacked[:, keep],  # (L, n, d)
-                input_ids[keep],
-                sentence_ids[:, None].expand(b, s)[keep],
+                gather_rows(hidden, layers, flat),  # (L, n, d)
+                input_ids.flatten()[flat],
+                sentence_ids.repeat_interleave(s)[flat],
                 label="geometry (tokens)",
             )
             if padding:
                 length = torch.tensor(lengths, dtype=torch.long, device=device)  # (b,)
-                rows_with_pad = (length < limit).nonzero().flatten()  # (p,)
-                view.pad_vectors = stacked[:, rows_with_pad, length[rows_with_pad]]  # (L, p, d)
-                view.pad_lengths = length[rows_with_pad]
+                with_pad = (length < limit).nonzero().flatten()  # (p,)
+                view.pad_vectors = gather_rows(hidden, layers, with_pad * s + length[with_pad])
+                view.pad_lengths = length[with_pad]
                 view.sentence_lengths = length
                 view.pad_token_id = encoder.pad_id
             views["token"] = view
         if "sentence" in levels:
-            n_layers, b, s, d = stacked.shape
-            pooled = self.pool(stacked.reshape(n_layers * b, s, d), attention.repeat(n_layers, 1))
+            pooled = self._pooled(hidden, layers, attention)
             views["sentence"] = ViewBatch(
-                pooled.reshape(n_layers, b, d), sentence_ids, sentence_ids,
-                label="geometry (sentences)",
-            )  # fmt: skip
+                pooled, sentence_ids, sentence_ids, label="geometry (sentences)"
+            )  # (L, b, d)
         return GeometryBatch(views, len(ids))
+
+
+def mean_pooled(
+    hidden: Sequence[torch.Tensor], layers: Sequence[int], attention: torch.Tensor
+) -> torch.Tensor:
+    """(L, b, d) mean of each sentence's attended tokens at every chosen layer, as one
+    batched product per layer (mask (b, 1, s) @ states (b, s, d)), which on this project's
+    CPU took half the time of the elementwise mask-multiply-and-sum."""
+    weights = attention.to(hidden[layers[0]].dtype)  # (b, s)
+    counts = weights.sum(1, keepdim=True).clamp(min=1e-9)  # (b, 1)
+    return torch.stack([torch.bmm(weights[:, None], hidden[i])[:, 0] / counts for i in layers])
+
+
+def gather_rows(
+    hidden: Sequence[torch.Tensor], layers: Sequence[int], flat: torch.Tensor
+) -> torch.Tensor:
+    """(L, n, d): rows ``flat`` of the (b·s, d) grid of each chosen layer's (b, s, d) hidden
+    states, copied once into one stacked tensor."""
+    first = hidden[layers[0]]
+    out = first.new_empty(len(layers), len(flat), first.shape[-1])
+    for i, layer in enumerate(layers):
+        torch.index_select(hidden[layer].reshape(-1, first.shape[-1]), 0, flat, out=out[i])
+    return out
 
 
 def _stacked(vectors, layers: Sequence[int] | None) -> tuple[torch.Tensor, tuple[int, ...]]:

@@ -26,6 +26,7 @@ from cselab.geometry.protocols import PARTITION_BASES as BASES
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
 from cselab.geometry.statistics.scatter import centred_scatter, scatter_eigenvalues
+from cselab.geometry.threads import one_thread
 from cselab.geometry.validation import checked_vectors, require_tokens
 
 NAME = "spectrum"
@@ -63,7 +64,8 @@ def partition_isotropy(
     require_tokens(len(x), NAME, needed=2)
     rows = x.to(precision)  # (n, d)
     matrix = rows.T @ rows if basis == "second_moment" else centred_scatter(rows)  # (d, d)
-    vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
+    with one_thread():
+        vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
     projections = rows @ vectors  # (n, d): cᵀw for every c, w
     log_z = torch.cat(  # (2d,) log Z(c) for c = +v and c = −v
         [torch.logsumexp(projections, dim=0), torch.logsumexp(projections.neg_(), dim=0)]

@@ -19,11 +19,12 @@ from cselab.geometry.statistics.base import add_or_take, cpu
 def per_sentence_intra(
     x: torch.Tensor, units: torch.Tensor, inverse: torch.Tensor, counts: torch.Tensor, who: str
 ) -> torch.Tensor:
-    """(..., s) intra-sentence similarity of each contiguous sentence of x (..., n, d)."""
+    """(..., s) float64 intra-sentence similarity of each contiguous sentence of x (..., n, d)
+    (per-sentence sums in x's precision, the rest in float64)."""
     shape = (*x.shape[:-2], len(counts), x.shape[-1])
     dim = x.dim() - 2
-    raw_sum = x.new_zeros(shape).index_add_(dim, inverse, x)  # (..., s, d)
-    unit_sum = x.new_zeros(shape).index_add_(dim, inverse, units)  # (..., s, d)
+    raw_sum = x.new_zeros(shape).index_add_(dim, inverse, x).double()  # (..., s, d)
+    unit_sum = x.new_zeros(shape).index_add_(dim, inverse, units).double()  # (..., s, d)
     mean_dir = unit_rows(raw_sum, f"{who} (sentence mean vector)")  # x̄/‖x̄‖
     return (unit_sum * mean_dir).sum(-1) / counts  # (..., s)
 
@@ -45,7 +46,7 @@ class IntraSums:
         if not len(batch):
             return
         inverse, counts = batch.runs()
-        values = per_sentence_intra(batch.float64(), batch.units(), inverse, counts, batch.label)
+        values = per_sentence_intra(batch.work(), batch.units(), inverse, counts, batch.label)
         self.total = add_or_take(self.total, values.sum(1))  # (L,)
         self.sentences += len(counts)
 

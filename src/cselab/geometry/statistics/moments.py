@@ -1,4 +1,4 @@
-"""Counts and sums of one view: n, Σ‖x‖, Σû and Σû² per layer (float64).
+"""Counts and sums of one view: n, Σ‖x‖, Σû and Σû² per layer (totals in float64).
 
 Read by anisotropy (exact: (‖Σû‖² − n)/(n(n−1)), the sum identity), the mean L2 norm
 (Σ‖x‖/n) and the dimension contributions ((Σûᵢ)² − Σûᵢ²)/(n(n−1)). Sums merge by adding.
@@ -35,8 +35,10 @@ class Moments:
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
             return
-        x, units = batch.float64(), batch.units()  # (L, n, d)
-        self._add(len(batch), x.norm(dim=2).sum(1), units.sum(1), (units * units).sum(1))
+        units = batch.units()  # (L, n, d)
+        # each batch's sums in the model's precision (pairwise summation), totals in float64
+        norm_sum = batch.norms().sum(1).double()  # (L,)
+        self._add(len(batch), norm_sum, units.sum(1).double(), units.square().sum(1).double())
 
     def _add(self, n: int, norm_sum, unit_sum, unit_squares) -> None:
         self.n += n

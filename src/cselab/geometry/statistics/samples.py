@@ -155,4 +155,5 @@ class SentenceSample(BottomK):
         self.offer(keys, batch.units()[:, chosen])
 
     def at(self, layer: int) -> LayerSample:
-        return LayerSample(self.layer_rows(layer), torch.float64)
+        rows = self.layer_rows(layer)
+        return LayerSample(None if rows is None else rows.to(torch.float64), torch.float64)

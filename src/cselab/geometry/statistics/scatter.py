@@ -21,6 +21,7 @@ import torch
 
 from cselab.geometry.batch import ViewBatch
 from cselab.geometry.statistics.base import cpu
+from cselab.geometry.threads import one_thread
 
 
 def centred_scatter(x: torch.Tensor) -> torch.Tensor:
@@ -38,7 +39,8 @@ def scatter_eigenvalues(
     round-off: both are set to 0, so that a null direction (n < d points, or the direction
     a LayerNorm removes) does not get round-off values, whose square roots would inflate
     the effective rank and make it depend on how the points were batched."""
-    values = torch.linalg.eigvalsh(scatter.to(torch.float64)).flip(-1).clamp_min(0.0)  # (d,)
+    with one_thread():
+        values = torch.linalg.eigvalsh(scatter.to(torch.float64)).flip(-1).clamp_min(0.0)
     floor = float(values[0]) * len(values) * torch.finfo(precision or scatter.dtype).eps
     values[max(n - 1, 0) :] = 0.0
     return values.masked_fill_(values <= floor, 0.0)
@@ -65,14 +67,11 @@ class Scatter:
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
             return
-        x = batch.float64()  # (L, n, d)
-        mean = x.mean(1)  # (L, d)
-        source = batch.vectors.detach()
-        if source.dtype == torch.float32 and source.device == x.device:
-            centred = source - mean.float()[:, None]  # (L, n, d) float32
+        x = batch.work()  # (L, n, d)
+        mean = x.sum(1).double() / x.shape[1]  # (L, d)
+        centred = x - mean.to(x.dtype)[:, None]  # (L, n, d) in the model's precision
+        if x.dtype == torch.float32:
             self.precision = torch.float32
-        else:
-            centred = x - mean[:, None]
         scatter = torch.bmm(centred.transpose(1, 2), centred).to(torch.float64)  # (L, d, d)
         self._add(len(batch), mean, scatter)
 

@@ -111,7 +111,10 @@ class TypeSums:
             )  # (n,)
             rows, units = rows[keep], units[:, keep]
         assert self._sums is not None
-        self._sums.index_add_(1, rows, units)
+        present, inverse = torch.unique(rows, return_inverse=True)  # the batch's types
+        local = units.new_zeros(units.shape[0], len(present), units.shape[2])
+        local.index_add_(1, inverse, units)  # (L, k, d) in the model's precision
+        self._sums.index_add_(1, present, local.to(torch.float64))
         self._used.index_add_(0, rows, torch.ones_like(rows))
 
     def _add_padding(self, batch: ViewBatch) -> None:
