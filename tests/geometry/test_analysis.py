@@ -128,3 +128,48 @@ def test_bad_arguments(tiny_model, toy_sentences) -> None:
         analyze_geometry(tiny_model, toy_sentences, protocol="paper", metrics=FAMILIES)
     with pytest.raises(CselabError, match="empty corpus"):
         analyze_geometry(tiny_model, [], metrics=FAMILIES)
+
+
+def test_vectors_from_elsewhere_give_the_models_numbers(tiny_model, toy_sentences) -> None:
+    """analyze_embeddings on numpy token vectors (and pooled sentence vectors) of the model
+    equals analyze_geometry on the model itself."""
+    from cselab.geometry.analysis import analyze_embeddings
+    from cselab.models.token_view import token_view
+
+    direct = analyze_geometry(tiny_model, toy_sentences, layers=[1, 2])
+    view = token_view(tiny_model, toy_sentences, layers=[1, 2])
+    pooled = tiny_model.encode(toy_sentences)  # (n, d) numpy, mean pooling, last layer
+    given = analyze_embeddings(
+        token_vectors={layer: view.embeddings[layer].numpy() for layer in (1, 2)},
+        token_ids=view.token_ids.numpy(),
+        sentence_ids=view.sentence_ids.numpy(),
+    )
+    sentences = analyze_embeddings(sentence_vectors=pooled, layers=[2])
+    want = direct.table.set_index(["layer", "metric"])["value"]
+    got = given.table.set_index(["layer", "metric"])["value"]
+    tokens = want[~want.index.get_level_values("metric").str.startswith("sentence_")]
+    assert got.index.sort_values().equals(tokens.index.sort_values())
+    assert (got - tokens).abs().max() < 1e-5
+    assert given.per_token[2].keys() == direct.per_token[2].keys()
+    got_s = sentences.table.set_index(["layer", "metric"])["value"]
+    assert got_s[(2, "sentence_anisotropy")] == pytest.approx(
+        want[(2, "sentence_anisotropy")], abs=1e-5
+    )
+    assert not any(m.startswith("self_similarity") for m in sentences.table["metric"])
+
+
+def test_progress_counts_batches_and_any_iterable_works(tiny_model, toy_sentences) -> None:
+    protocol = get_protocol("default").with_options(batch_size=4)
+    calls: list[tuple[int, int | None]] = []
+    listed = analyze_geometry(
+        tiny_model, toy_sentences, protocol=protocol, metrics=FAMILIES,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    assert calls == [(1, 2), (2, 2)]
+    calls.clear()
+    streamed = analyze_geometry(
+        tiny_model, (s for s in toy_sentences), protocol=protocol, metrics=FAMILIES,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    assert calls == [(1, None), (2, None)]
+    assert streamed.table.equals(listed.table) and streamed.n_sentences == len(toy_sentences)

@@ -192,6 +192,7 @@ def analyze_geometry(
         corpus=corpus_label, n_sentences=source.n_sentences, n_truncated=source.n_truncated,
         forward_seconds=source.encoder.forward_seconds, pooling=source.pooling,
     )  # fmt: skip
+    result.extra["forward_cpu_seconds"] = round(source.encoder.forward_cpu_seconds, 4)
     if world > 1:
         result.extra["processes"] = world
     if checkpoint_every is not None:

@@ -161,6 +161,7 @@ class TokenEncoder:
         self.max_length = int(limit)
         self.strict = strict
         self.forward_seconds = 0.0
+        self.forward_cpu_seconds = 0.0  # process CPU time of the forward passes
         pad = self.tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else 0)
 
@@ -208,7 +209,7 @@ class TokenEncoder:
 
     def forward(self, input_ids: torch.Tensor, attention: torch.Tensor):
         """All hidden states (float32) of a padded batch; adds to ``forward_seconds``."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with torch.inference_mode():
             out = self.auto_model(
                 input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
@@ -216,6 +217,7 @@ class TokenEncoder:
         if input_ids.is_cuda:
             torch.cuda.synchronize()
         self.forward_seconds += time.perf_counter() - start
+        self.forward_cpu_seconds += time.process_time() - cpu
         return tuple(h.float() for h in out.hidden_states)
 
 
