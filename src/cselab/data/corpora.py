@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from cselab.data.sts import read_stsbenchmark
 from cselab.data.text_files import iter_text_lines, json_lines
@@ -236,19 +237,8 @@ def _eager(label: str, sentences: list[str], dedupe: bool, source: str) -> Corpu
     return Corpus(label, sentences)
 
 
-def load_corpus(
-    source: str | os.PathLike[str] | None = None,
-    *,
-    fmt: str = "auto",
-    column: str | None = None,
-    sts_sentences: str = "1",
-    dedupe: bool = False,
-    hf_config: str | None = None,
-    split: str = "test",
-) -> Corpus:
-    """Read a whole corpus into a list; ``source=None`` gives the shipped default corpus."""
-    corpus = open_corpus(
-        source, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe,
-        hf_config=hf_config, split=split,
-    )  # fmt: skip
+def load_corpus(source: str | os.PathLike[str] | None = None, **options: Any) -> Corpus:
+    """Read a whole corpus into a list; the options of :func:`open_corpus` (``fmt``,
+    ``column``, ``sts_sentences``, ``dedupe``, ``hf_config``, ``split``)."""
+    corpus = open_corpus(source, **options)
     return Corpus(corpus.name, list(corpus.sentences))

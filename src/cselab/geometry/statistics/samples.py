@@ -58,8 +58,8 @@ class BottomK:
     Offered rows wait in a buffer and are merged (one sort) once it holds ``capacity`` rows
     or when the sample is read, so a batch costs O(n), not a sort of the whole sample."""
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self, capacity: int, seed: int = 0) -> None:
+        self.capacity, self.seed = capacity, seed
         self.keys = torch.empty(0, dtype=torch.float64)  # (m,) ascending, CPU
         self.rows: torch.Tensor | None = None  # (L, m, d)
         self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
@@ -116,10 +116,6 @@ class BottomK:
 class TokenSample(BottomK):
     """Bottom-``capacity`` tokens keyed by (seed, sentence id, index in the sentence)."""
 
-    def __init__(self, capacity: int, seed: int) -> None:
-        super().__init__(capacity)
-        self.seed = seed
-
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
             return
@@ -139,11 +135,7 @@ class TokenSample(BottomK):
 
 
 class SentenceSample(BottomK):
-    """Bottom-``capacity`` sentences, one seeded token each, as unit vectors (float64)."""
-
-    def __init__(self, capacity: int, seed: int) -> None:
-        super().__init__(capacity)
-        self.seed = seed
+    """Bottom-``capacity`` sentences, one seeded token each, as unit vectors."""
 
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
