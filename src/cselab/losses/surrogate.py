@@ -105,5 +105,6 @@ class SGSurrogate(CandidateLoss):
         forward = self._direction(anchor, candidates, labels)
         backward = self._direction(positive, all_anchors, labels)
         with torch.no_grad():
-            active = surrogate_mask(cosine(anchor, candidates), labels, self.margin).float().mean()
+            scores = cosine(anchor, candidates)
+            active = surrogate_mask(scores, labels, self.margin).to(scores.dtype).mean()
         return 0.5 * (forward + backward), {"active_share": active}

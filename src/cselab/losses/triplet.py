@@ -94,7 +94,7 @@ class TripletLoss(Loss):
         with torch.no_grad():
             d_pos = pairwise_distance(anchor, positive, self.distance, self.normalize)
             d_neg = pairwise_distance(anchor, negative, self.distance, self.normalize)
-            active = (d_pos - d_neg + self.margin > 0).float().mean()
+            active = (d_pos - d_neg + self.margin > 0).to(d_pos.dtype).mean()
         return loss, {
             "positive_distance": d_pos.mean(),
             "negative_distance": d_neg.mean(),
