@@ -51,7 +51,7 @@ def has_module(name: str) -> bool:
         return False
 
 
-def _has_gradient_parts(loss: str) -> bool:
+def gradient_parts_exist(loss: str) -> bool:
     """True when :mod:`cselab.gradients` decomposes this loss (Li et al. 2024)."""
     if not has_module("cselab.gradients.parts"):
         return False
@@ -91,7 +91,7 @@ def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> Pro
                 f"{config.probe_max_sentences})"
             )
         probes.corpus_name = corpus.name
-    if config.probe_gradients and _has_gradient_parts(config.loss):
+    if config.probe_gradients and gradient_parts_exist(config.loss):
         probes.gradient_batch = list(examples[: max(2, min(config.batch_size, len(examples)))])
     return probes
 
