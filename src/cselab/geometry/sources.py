@@ -27,6 +27,7 @@ from cselab.errors import CselabError
 from cselab.geometry.batch import ViewBatch, as_tensor
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import GeometryBatch
+from cselab.geometry.threads import one_thread
 from cselab.models.pooling import get_pooling, st_pooling_mode
 from cselab.models.token_view import (
     TokenEncoder,
@@ -158,6 +159,13 @@ class ModelSource:
         attention = pad_rows([[1] * m for m in lengths], width, 0).bool().to(device)
         special_mask = pad_rows(special, width, 0).bool().to(device)
         hidden = encoder.forward(input_ids, attention)
+        with one_thread():  # copies and small products: see cselab.geometry.threads
+            return self._views(hidden, ids, input_ids, attention, special_mask, lengths, layers,
+                               levels)  # fmt: skip
+
+    def _views(self, hidden, ids, input_ids, attention, special_mask, lengths, layers, levels):
+        protocol, encoder, device = self.protocol, self.encoder, input_ids.device
+        limit, padding = encoder.max_length, protocol.padding_in_self_similarity
         sentence_ids = torch.tensor(ids, dtype=torch.long, device=device)  # (b,)
         views: dict[str, ViewBatch] = {}
         if "token" in levels:
