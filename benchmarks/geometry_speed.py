@@ -18,6 +18,11 @@ Prints, from one run (repeats interleaved, medians: this machine is shared and n
 
     HF_HUB_OFFLINE=1 python benchmarks/geometry_speed.py [--sizes 1379,5000,17256]
         [--repeats 3] [--paper-code /tmp/xiao-code] [--memory] [--protocol default]
+        [--threads 1]
+
+The geometry's own work runs on one thread (cselab.geometry.threads); ``--threads 1`` runs
+the forward passes on one thread too, so that the ratio compares like with like on a
+loaded machine (where two threads slow a forward pass down more than one).
 """
 
 from __future__ import annotations
@@ -147,7 +152,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--paper-code", type=Path, default=None)
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads for everything (forward too)"
+    )
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = load_model(args.model, device=args.device)
     analyze_geometry(model, load_corpus(STSB / "sts-dev.csv").sentences[:64])  # warm-up
