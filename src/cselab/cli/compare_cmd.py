@@ -53,10 +53,12 @@ def compare(
     chosen = get_protocol(protocol).with_options(batch_size=batch_size, seed=seed)
     text = load_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
     names = [vanilla, finetuned] + ([vanilla2, finetuned2] if vanilla2 and finetuned2 else [])
+    distinct = list(dict.fromkeys(names))  # a model named twice is measured once
     results = measure_all(
         lambda name: measure_with_progress(
             load_model(name, device=device), text, chosen, label=model_label(name),
             layers=parse_layers(layers), metrics=metrics, sentence_metrics=False, strict=strict,
+            step=f"model {distinct.index(name) + 1} of {len(distinct)}: ",
         ),
         names,
     )  # fmt: skip

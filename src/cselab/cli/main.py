@@ -9,9 +9,12 @@ a path the user gave (an output path that is a file, a folder that cannot be wri
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
+import cselab
 from cselab.cli import (
     compare_cmd,
     dynamics_cmd,
@@ -22,6 +25,7 @@ from cselab.cli import (
     sweep_cmd,
     train_cmd,
 )
+from cselab.cli.common_options import with_common_options
 from cselab.errors import CselabError
 
 app = typer.Typer(
@@ -30,15 +34,35 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("geometry")(geometry_cmd.geometry)
-app.command("compare")(compare_cmd.compare)
-app.command("gradients")(gradients_cmd.gradients)
-app.command("train")(train_cmd.train)
-app.command("sweep")(sweep_cmd.sweep)
-app.command("dynamics")(dynamics_cmd.dynamics)
-app.command("evaluate")(evaluate_cmd.evaluate)
-app.command("report")(report_cmd.report)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "geometry": geometry_cmd.geometry,
+    "compare": compare_cmd.compare,
+    "gradients": gradients_cmd.gradients,
+    "train": train_cmd.train,
+    "sweep": sweep_cmd.sweep,
+    "dynamics": dynamics_cmd.dynamics,
+    "evaluate": evaluate_cmd.evaluate,
+    "report": report_cmd.report,
+}
+for _name, _command in COMMANDS.items():
+    app.command(_name, epilog=getattr(_command, "epilog", None))(with_common_options(_command))
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cselab {cselab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def cselab_options(
+    version: bool = typer.Option(
+        False, "--version", callback=show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Contrastive sentence-representation learning: train, measure, explain, evaluate."""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from cselab import progress
 from cselab.data.pairs import Pair, ScoredPair, Triplet
 from cselab.errors import CselabError
 from cselab.results.table import NO_LAYER, finite
@@ -132,22 +133,54 @@ def gradient_rows(model, loss_name: str, loss_params: dict, batch, embed) -> lis
 
 
 def run_probes(
-    model, probes: ProbeSet, config: TrainConfig, loss_params: dict, embed
+    model, probes: ProbeSet, config: TrainConfig, loss_params: dict, embed, step: int = 0
 ) -> list[dict]:
-    """All probes at the current weights; rows carry metric, value, layer, corpus."""
+    """All probes at the current weights; rows carry metric, value, layer, corpus. Progress
+    and a result line ("probe at step 200: STS dev Spearman 81.20, ...") go to
+    :mod:`cselab.progress`."""
     start = time.perf_counter()
     rows: list[dict] = []
     was_training = model.training
     model.eval()
+    title = f"probe at step {step}"
+    parts = [probes.dev_pairs, probes.sentences, probes.gradient_batch]
     try:
-        with isolated_rng(), torch.no_grad():
+        with (
+            isolated_rng(),
+            torch.no_grad(),
+            progress.task(title, total=sum(p is not None for p in parts), unit="probes") as task,
+        ):
             if probes.dev_pairs is not None:
+                task.describe(f"{title}: STS dev ({len(probes.dev_pairs)} pairs)")
                 rows += sts_rows(model, probes.dev_pairs)
+                task.advance()
             if probes.sentences is not None:
+                task.describe(f"{title}: geometry ({len(probes.sentences)} sentences)")
                 rows += geometry_rows(model, probes.sentences, probes.corpus_name)
+                task.advance()
             if probes.gradient_batch is not None:
+                task.describe(f"{title}: gradient parts")
                 rows += gradient_rows(model, config.loss, loss_params, probes.gradient_batch, embed)
+                task.advance()
+            task.describe(title)
     finally:
         model.train(was_training)
     rows.append(_row("probe_seconds", time.perf_counter() - start))
+    progress.note(f"{title}: {probe_summary(rows)}")
     return rows
+
+
+def probe_summary(rows: list[dict]) -> str:
+    """``STS dev Spearman 81.20; geometry 4 metrics x 7 layers; gradient parts; 12.3 s``."""
+    values = {row["metric"]: row["value"] for row in rows}
+    said = []
+    if "sts_dev_spearman" in values:
+        said.append(f"STS dev Spearman {values['sts_dev_spearman']:.2f}")
+    geometry = [r for r in rows if r["layer"] != NO_LAYER]
+    if geometry:
+        layers = len({r["layer"] for r in geometry})
+        said.append(f"geometry {len(geometry) // layers} metrics x {layers} layers")
+    if any(name.startswith("grad/") for name in values):
+        said.append("gradient parts")
+    said.append(f"{values['probe_seconds']:.1f} s")
+    return "; ".join(said)

@@ -214,7 +214,7 @@ def _train(config: TrainConfig, procs: Processes, examples, plan, probes) -> Tra
         if probe_due:
             if procs.is_main:
                 rows = training_rows(totals, components, scheduler.get_last_lr()[0])
-                rows += run_probes(model, probes, config, params, embed_examples)
+                rows += run_probes(model, probes, config, params, embed_examples, step=done)
                 log(rows, done)
             totals["loss_sum"], totals["loss_count"], components = 0.0, 0, {}
         if done % config.checkpoint_every == 0 or final:
