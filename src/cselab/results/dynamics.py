@@ -17,7 +17,7 @@ import pandas as pd
 
 from cselab.errors import CselabError
 from cselab.report.plots import plot_over_steps, save_figure
-from cselab.results.table import NO_LAYER, concat_tables, read_table
+from cselab.results.table import NO_LAYER, NO_STEP, concat_tables, read_table
 
 METRICS_FILE = "metrics.csv"
 
@@ -34,10 +34,18 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
         path = Path(run_dir)
         table_path = path / METRICS_FILE if path.is_dir() else path
         if not table_path.is_file():
-            raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}")
+            runs_inside = path.is_dir() and any(path.glob(f"*/{METRICS_FILE}"))
+            hint = f" (it holds run folders: give them, e.g. {path}/*)" if runs_inside else ""
+            raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}{hint}")
         frame = read_table(table_path)
         if frame.empty:
             raise CselabError(f"results table {str(table_path)!r} has no rows")
+        if (frame["step"] == NO_STEP).all():
+            raise CselabError(
+                f"results table {str(table_path)!r} has no training steps: it is not a training "
+                "run (cselab geometry and compare measure one model); give run folders written "
+                "by cselab train or cselab sweep"
+            )
         frame.loc[frame["run"] == "", "run"] = path.name if path.is_dir() else path.parent.name
         for run in frame["run"].unique():
             if run in owner:
