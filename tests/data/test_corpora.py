@@ -135,3 +135,12 @@ def test_a_quote_left_open_never_merges_rows(tmp_path: Path, text: str, message:
 def test_quoted_delimiters_and_doubled_quotes_still_read(tmp_path: Path) -> None:
     path = write(tmp_path / "c.csv", 'id,text\n1,"Yes, ""quoted"" here."\n\n2,Plain.\n')
     assert load_corpus(path, column="text").sentences == ['Yes, "quoted" here.', "Plain."]
+
+
+def test_options_a_format_does_not_read_are_errors(tmp_path: Path) -> None:
+    text = write(tmp_path / "c.txt", "one.\ntwo.\n")
+    with pytest.raises(CselabError, match=r"read as text \(one sentence per line\): it has no "
+                       r"column 'sentence'"):  # fmt: skip
+        load_corpus(text, column="sentence")
+    with pytest.raises(CselabError, match=r"sts_sentences='3'; choose one of \['1', '2', 'both'\]"):
+        load_corpus(text, sts_sentences="3")

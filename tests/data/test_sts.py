@@ -195,6 +195,7 @@ def test_hf_dataset_from_local_folder_and_unreachable_hub(tmp_path, monkeypatch)
         ("STSB/sts-test.csv?split=dev", r"split= picks a file in an STS Benchmark folder"),
         ("senteval:STSB?split=test", r"unknown option\(s\) \['split'\] for kind 'senteval'"),
         ("hf:some/ds?splt=dev", r"unknown option\(s\) \['splt'\] for kind 'hf'"),
+        ("sbts:STSB", r"unknown kind 'sbts'; kinds: stsb, sick, senteval"),
     ],
 )  # fmt: skip
 def test_spec_options_a_kind_does_not_read_are_errors(tmp_path, stsb_dir, spec, message):

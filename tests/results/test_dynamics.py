@@ -102,3 +102,22 @@ def test_a_sweep_folder_says_to_give_its_runs(tmp_path: Path) -> None:
     with pytest.raises(CselabError, match=r"has no metrics.csv \(it holds run folders: give "
                        r"them, e.g. .*sweep/\*\)"):  # fmt: skip
         read_runs([tmp_path / "sweep"])
+
+
+def test_plotting_shows_one_step_per_figure(tmp_path: Path, capsys) -> None:
+    from cselab import progress
+
+    runs = [write_run(tmp_path, n, i, True) for i, n in enumerate(("a", "b"))]
+    with progress.showing("lines"):
+        paths = plot_dynamics(read_runs(runs), tmp_path / "out")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"dynamics: figures ({len(paths)} figures) ..."
+    assert lines[-1].startswith(f"dynamics: figures: done, {len(paths)}/{len(paths)} figures")
+
+
+def test_a_run_without_probes_says_why_it_has_no_table(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.yaml").write_text("probe_every: null\n")
+    with pytest.raises(CselabError, match=r"has no metrics.csv \(a run trained with "
+                       r"probe_every: null records no metrics\)"):  # fmt: skip
+        read_runs([tmp_path / "run"])

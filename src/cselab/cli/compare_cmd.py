@@ -12,6 +12,7 @@ from cselab.errors import CselabError
 from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
 from cselab.geometry.outputs import write_comparison
 from cselab.geometry.protocols import get_protocol
+from cselab.report.figure_events import figures_task
 from cselab.results.table import concat_tables
 
 
@@ -77,5 +78,7 @@ def compare(
             f"r = {correlation.best_r:.3f}"
         )
     if out is not None:
-        for path in write_comparison(pairs, out, correlation=correlation, plots=plots):
+        with figures_task("writing plots"):
+            written = write_comparison(pairs, out, correlation=correlation, plots=plots)
+        for path in written:
             typer.echo(f"wrote {path}")

@@ -17,6 +17,7 @@ from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
 from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
+from cselab.report.figure_events import figures_task
 
 
 def geometry(
@@ -68,7 +69,9 @@ def geometry(
     typer.echo(corpus_line(encoder, text, chosen))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
-        for path in write_geometry([result], out, plots=plots):
+        with figures_task("writing plots"):
+            written = write_geometry([result], out, plots=plots)
+        for path in written:
             typer.echo(f"wrote {path}")
     elif plots:
         typer.echo("--plots needs --out DIR; no plots written", err=True)

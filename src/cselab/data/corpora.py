@@ -158,6 +158,8 @@ def load_corpus(
     """Read a corpus; ``source=None`` gives the shipped default corpus."""
     if fmt not in FORMATS:
         raise CselabError(f"corpus format {fmt!r}; choose one of {list(FORMATS)}")
+    if sts_sentences not in STS_SENTENCES:
+        raise CselabError(f"sts_sentences={sts_sentences!r}; choose one of {list(STS_SENTENCES)}")
     text = str(source) if source is not None else None
     if text is not None and text.startswith("hf:"):
         name = text[3:]
@@ -166,6 +168,12 @@ def load_corpus(
     else:
         path = Path(text).expanduser() if text is not None else default_corpus_path()
         kind = detect_format(path) if fmt == "auto" else fmt
+        if column is not None and kind in ("text", "stsb"):
+            how = "one sentence per line" if kind == "text" else "pick with --sts-sentences"
+            raise CselabError(
+                f"corpus {str(path)!r} is read as {kind} ({how}): it has no column {column!r} "
+                "to choose; give --format csv, tsv or jsonl, or leave --column out"
+            )
         if kind == "stsb":
             sentences = read_stsb_sentences(path, sts_sentences)
         elif kind in ("csv", "tsv"):

@@ -214,6 +214,11 @@ def load_sts(spec: str) -> StsDataset:
         return StsDataset(name, pairs, path_text, "hf", options)
     path = Path(path_text).expanduser()
     if not path.exists():
+        prefix, colon, _ = path_text.partition(":")
+        if colon and prefix.isalnum() and not kind:
+            raise CselabError(
+                f"STS data spec {spec!r}: unknown kind {prefix!r}; kinds: {', '.join(LOADER_KINDS)}"
+            )
         raise CselabError(f"STS data {path_text!r} (from spec {spec!r}) does not exist")
     kind = kind or _infer_kind(path)
     check_options(spec, kind, options)

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from cselab.errors import CselabError  # noqa: E402
+from cselab.report.figure_events import figure_done  # noqa: E402
 
 
 def metric_rows(table: pd.DataFrame, metric: str, table_name: str = "the table") -> pd.DataFrame:
@@ -69,6 +70,7 @@ def save_figure(fig, path: str | os.PathLike[str]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
+    figure_done()
     return out
 
 
@@ -100,4 +102,5 @@ def figure_to_base64(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
+    figure_done()
     return base64.b64encode(buffer.getvalue()).decode("ascii")
