@@ -92,7 +92,7 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("line", "kind"),
-    [("a\tb", "pairs"), ("a\tb\tc", "triplets"), ("a\tb\tc\td", "pairs, triplets")],
+    [("a\tb", "pairs"), ("a\tb\tc", "triplets"), ("a\tb\tc\td", "nli, scored_pairs")],
 )
 def test_sentences_data_with_tab_separated_columns_is_refused(tmp_path: Path, line, kind) -> None:
     path = tmp_path / "data.tsv"

@@ -137,7 +137,7 @@ def read_sentences(path: Path) -> list[str]:
     for number, line in _lines(path):
         if "\t" in line:
             columns = len(line.split("\t"))
-            kind = {2: "pairs", 3: "triplets"}.get(columns, "pairs, triplets or nli")
+            kind = {2: "pairs", 3: "triplets"}.get(columns, "nli, scored_pairs (STS-B) or pairs")
             raise CselabError(
                 f"{path}:{number}: {columns} tab-separated columns, but data_kind 'sentences' "
                 f"reads one sentence per line: use data_kind {kind} (--data-kind)"
