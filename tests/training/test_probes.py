@@ -9,14 +9,12 @@ from cselab.data.pairs import ScoredPair
 from cselab.training.probes import ProbeSet, run_probes
 
 
-def test_a_probe_says_what_it_measured_at_which_step(
-    tiny_model, toy_sentences, make_config, capsys
-):
+def test_a_probe_says_what_it_measured_at_which_step(tiny_model, toy_sentences, capsys):
     pairs = zip(toy_sentences, toy_sentences[1:], strict=False)  # neighbours
     dev = [ScoredPair(a, b, float(i)) for i, (a, b) in enumerate(pairs)]
     probes = ProbeSet(dev_pairs=dev, sentences=toy_sentences, corpus_name="toy")
     with progress.showing("lines"):
-        rows = run_probes(tiny_model, probes, make_config(), {}, embed=None, step=200)
+        rows = run_probes(tiny_model, probes, "info_nce", {}, step=200)
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "probe at step 200 (2 probes) ..."
     value = {r["metric"]: r["value"] for r in rows}
@@ -32,7 +30,7 @@ def test_a_probe_says_what_it_measured_at_which_step(
     assert float(last.group(3)) == round(value["probe_seconds"], 1)
 
 
-def test_probes_print_nothing_in_library_use(tiny_model, toy_sentences, make_config, capsys):
+def test_probes_print_nothing_in_library_use(tiny_model, toy_sentences, capsys):
     probes = ProbeSet(sentences=toy_sentences, corpus_name="toy")
-    run_probes(tiny_model, probes, make_config(), {}, embed=None, step=3)
+    run_probes(tiny_model, probes, "info_nce", {}, step=3)
     assert capsys.readouterr().err == ""
