@@ -47,9 +47,17 @@ def test_update_sets_done_and_total_and_unknown_totals_have_no_eta(clock, capsys
         t.update(3)
         clock.now += 2.0
         t.update(6, 12)
+        with progress.task("compute") as untimed:  # nothing counted: the time alone
+            clock.now += 1.5
+            untimed.describe("compute metrics")
     lines = capsys.readouterr().err.splitlines()
     assert lines[1] == "batches: 3, 2.0 s"
     assert lines[2] == "batches: 6/12 (50 %), 4.0 s, ETA 4.0 s"
+    assert lines[3:] == [
+        "compute ...",
+        "compute metrics: done, 1.5 s",
+        "batches: done, 6/12 (50 %), 5.5 s",
+    ]
 
 
 def test_off_mode_and_the_library_default_print_nothing(capsys) -> None:

@@ -83,11 +83,13 @@ class Task:
         self.reporter._show(self, force=False)
 
     def status(self, *, eta: bool = True) -> str:
-        """``40/100 sentences (40 %), 3.2 s, ETA 4.8 s`` (no ETA without a total)."""
+        """``40/100 sentences (40 %), 3.2 s, ETA 4.8 s``; without a total no share and no
+        ETA (``12 figures, 3.2 s``, or only the time when nothing was counted)."""
         elapsed = time.perf_counter() - self.started
         unit = f" {self.unit}" if self.unit else ""
         if not self.total:
-            return f"{self.done}{unit}, {_seconds(elapsed)}"
+            counted = f"{self.done}{unit}, " if self.done else ""
+            return f"{counted}{_seconds(elapsed)}"
         share = min(1.0, self.done / self.total)
         text = f"{self.done}/{self.total}{unit} ({100 * share:.0f} %), {_seconds(elapsed)}"
         if eta and 0 < share < 1:

@@ -16,7 +16,8 @@ def test_a_probe_says_what_it_measured_at_which_step(tiny_model, toy_sentences, 
     with progress.showing("lines"):
         rows = run_probes(tiny_model, probes, "info_nce", {}, step=200)
     lines = capsys.readouterr().err.splitlines()
-    assert lines[0] == "probe at step 200 (2 probes) ..."
+    assert lines[0] == f"probe at step 200: STS dev: encoding ({2 * len(dev)} sentences) ..."
+    assert f"probe at step 200: geometry ({len(toy_sentences)} sentences) ..." in lines
     value = {r["metric"]: r["value"] for r in rows}
     metrics = {r["metric"] for r in rows if r["layer"] >= 0}
     last = re.fullmatch(

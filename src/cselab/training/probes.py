@@ -101,10 +101,10 @@ def _row(metric: str, value: float, layer: int = NO_LAYER, corpus: str = "") -> 
     return {"metric": metric, "value": finite(float(value)), "layer": layer, "corpus": corpus}
 
 
-def sts_rows(model, pairs: Sequence[ScoredPair]) -> list[dict]:
+def sts_rows(model, pairs: Sequence[ScoredPair], label: str = "dev_data") -> list[dict]:
     from cselab.evaluation.sts import evaluate_sts
 
-    result = evaluate_sts(model, pairs, name="dev_data")
+    result = evaluate_sts(model, pairs, name=label)
     return [
         _row("sts_dev_spearman", result["spearman"], corpus="dev"),
         _row("sts_dev_pearson", result["pearson"], corpus="dev"),
@@ -145,26 +145,15 @@ def run_probes(
     was_training = model.training
     model.eval()
     title = f"probe at step {step}"
-    parts = [probes.dev_pairs, probes.sentences, probes.gradient_batch]
     try:
-        with (
-            isolated_rng(),
-            torch.no_grad(),
-            progress.task(title, total=sum(p is not None for p in parts), unit="probes") as task,
-        ):
-            if probes.dev_pairs is not None:
-                task.describe(f"{title}: STS dev ({len(probes.dev_pairs)} pairs)")
-                rows += sts_rows(model, probes.dev_pairs)
-                task.advance()
+        with isolated_rng(), torch.no_grad():
+            if probes.dev_pairs is not None:  # its encoding is a progress task of its own
+                rows += sts_rows(model, probes.dev_pairs, label=f"{title}: STS dev")
             if probes.sentences is not None:
-                task.describe(f"{title}: geometry ({len(probes.sentences)} sentences)")
-                rows += geometry_rows(model, probes.sentences, probes.corpus_name)
-                task.advance()
+                with progress.task(f"{title}: geometry ({len(probes.sentences)} sentences)"):
+                    rows += geometry_rows(model, probes.sentences, probes.corpus_name)
             if probes.gradient_batch is not None:
-                task.describe(f"{title}: gradient parts")
                 rows += gradient_rows(model, loss_name, loss_params, probes.gradient_batch)
-                task.advance()
-            task.describe(title)
     finally:
         model.train(was_training)
     rows.append(_row("probe_seconds", time.perf_counter() - start))
