@@ -10,17 +10,13 @@ from fault_commands import Inputs, run_cselab, run_rows
 from fault_injection import Faults
 from fault_training import reference_runs
 
+import cselab.resources
 from cselab.results.table import make_table, write_table
 from cselab.training.config import TrainConfig, save_config
 
-SENTENCES = [
-    "the cat sat on the mat .",
-    "a dog ran in the park .",
-    "the bird sang a song .",
-    "the cat and the dog played .",
-    "a song for the park .",
-    "the mat was red and the dog was blue .",
-]
+#: The shipped corpus, first lines: the geometry corpus (6) and the training data (40).
+SHIPPED_CORPUS = Path(cselab.resources.__file__).with_name("default_corpus.txt")
+SHIPPED = SHIPPED_CORPUS.read_text(encoding="utf-8").splitlines()
 PAIRS = [
     ("A man plays the guitar.", "A man plays a guitar.", 5.0),
     ("A man plays chess.", "Someone plays a flute.", 1.5),
@@ -34,10 +30,9 @@ PAIRS = [
 def fault_inputs(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     root = tmp_path_factory.mktemp("fault_inputs")
     corpus = root / "corpus.txt"
-    corpus.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(SHIPPED[:6]) + "\n", encoding="utf-8")
     sentences = root / "sentences.txt"
-    lines = [f"sentence number {i} is about {SENTENCES[i % 6]}" for i in range(40)]
-    sentences.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sentences.write_text("\n".join(SHIPPED[:40]) + "\n", encoding="utf-8")
     pairs = root / "pairs.tsv"
     rows = ["sentence1\tsentence2\tscore"] + [f"{a}\t{b}\t{s}" for a, b, s in PAIRS]
     pairs.write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -100,14 +100,19 @@ def missing_inputs(inputs: Inputs, where: Path) -> Inputs:
     )
 
 
+def exit_status(args: list[str]) -> int:
+    """Run ``cselab ARGS`` in this process; its exit status."""
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
 def run_cselab(args: list[str], capsys) -> Outcome:
     """``cselab ARGS`` in this process; its exit status and what it printed."""
     capsys.readouterr()
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    code = exit_status(args)
     captured = capsys.readouterr()
     return Outcome(code, captured.out, captured.err)
 

@@ -6,28 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from fault_commands import Inputs, arguments
+from fault_commands import Inputs, arguments, exit_status
 from safetensors.torch import load_file
 
-from cselab.cli.main import main
 from cselab.results.table import ID_COLUMNS, read_table
 
 SWEEP_RUN = "tau0.05-bs8-model"  # the one grid point of the quick sweep
 FINAL_WEIGHTS = "checkpoints/step-000004/model.safetensors"
 
 
-def run_quietly(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
 def reference_runs(inputs: Inputs, root: Path) -> dict[str, Path]:
     """`cselab train` and `cselab sweep` without fault: command -> run folder."""
-    assert run_quietly(arguments("train", inputs, root / "train" / "run")) == 0
-    assert run_quietly(arguments("sweep", inputs, root / "sweep")) == 0
+    assert exit_status(arguments("train", inputs, root / "train" / "run")) == 0
+    assert exit_status(arguments("sweep", inputs, root / "sweep")) == 0
     return {"train": root / "train" / "run", "sweep": root / "sweep" / SWEEP_RUN}
 
 

@@ -12,6 +12,12 @@ from cselab.errors import CselabError
 from cselab.io.output_paths import FILE, FOLDER, prepare_output, remove_empty
 
 
+def _refusal(out: Path, kind: str) -> str:
+    with pytest.raises(CselabError) as caught:
+        prepare_output(out, kind)
+    return str(caught.value)
+
+
 def test_missing_folders_are_made_and_removed_when_left_empty(tmp_path: Path) -> None:
     created = prepare_output(tmp_path / "a" / "b" / "report.html", FILE)
     assert created == [tmp_path / "a", tmp_path / "a" / "b"]
@@ -35,17 +41,13 @@ def test_existing_outputs_need_nothing(tmp_path: Path) -> None:
 def test_an_output_of_the_wrong_kind_is_refused(tmp_path, kind, make, message) -> None:
     out = tmp_path / "x"
     out.mkdir() if make == "folder" else out.write_text("data", encoding="utf-8")
-    with pytest.raises(CselabError) as caught:
-        prepare_output(out, kind)
-    assert str(caught.value) == message.format(out=str(out))
+    assert _refusal(out, kind) == message.format(out=str(out))
 
 
 def test_a_parent_that_is_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes").write_text("x", encoding="utf-8")
     out = tmp_path / "notes" / "runs" / "run1"
-    with pytest.raises(CselabError) as caught:
-        prepare_output(out, FOLDER)
-    assert str(caught.value) == (
+    assert _refusal(out, FOLDER) == (
         f"output folder {str(out)!r} cannot be created: {str(tmp_path / 'notes')!r} is a "
         "file, not a folder"
     )
@@ -61,9 +63,7 @@ def test_a_folder_that_cannot_be_made_is_refused_and_nothing_is_left(tmp_path, m
 
     monkeypatch.setattr(os, "mkdir", mkdir)
     out = tmp_path / "a" / "b" / "c"
-    with pytest.raises(CselabError) as caught:
-        prepare_output(out, FOLDER)
-    assert str(caught.value) == (
+    assert _refusal(out, FOLDER) == (
         f"output folder {str(out)!r} cannot be created: {str(tmp_path / 'a' / 'b')!r}: "
         "Permission denied"
     )
