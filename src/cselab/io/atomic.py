@@ -73,10 +73,7 @@ def atomic_file(
     tmp = temporary_name(target)
     try:
         tmp.unlink(missing_ok=True)
-        handle: IO[Any] = (
-            open(tmp, "xb") if binary else open(tmp, "x", encoding="utf-8", newline="")
-        )
-        with handle:
+        with _create(tmp, binary) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -88,6 +85,13 @@ def atomic_file(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _create(path: Path, binary: bool) -> IO[Any]:
+    """A new file (never one that exists), binary or UTF-8 text without newline translation."""
+    if binary:
+        return open(path, "xb")
+    return open(path, "x", encoding="utf-8", newline="")
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, what: str = "file") -> Path:
