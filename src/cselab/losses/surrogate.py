@@ -16,19 +16,15 @@ batch-dependent scale) and leaves the positive term undetached; we keep the exac
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import torch
-from torch import nn
 
-from cselab.losses.base import LossOutput
+from cselab.losses.candidates import CandidateLoss
 from cselab.losses.scores import fill_positive, negative_mask, positive_scores
 from cselab.losses.validation import (
     check_candidates,
     check_non_negative_number,
     check_positive_number,
-    check_views,
-    detached,
 )
 from cselab.similarity import cosine
 
@@ -74,11 +70,11 @@ def sg_surrogate_loss(
     return (mask * (weights * target).sum(dim=1)).mean()
 
 
-class SGSurrogate(nn.Module):
+class SGSurrogate(CandidateLoss):
     """The sg surrogate in both directions (anchor→candidates, positive→anchors)."""
 
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
+    anchors_are_candidates = True
+    min_rows_with_negative = 2
 
     def __init__(
         self,
@@ -105,14 +101,10 @@ class SGSurrogate(nn.Module):
             power=self.power,
         )
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2)
-        labels = torch.arange(anchor.shape[0], device=anchor.device)
-        candidates = positive if negative is None else torch.cat([positive, negative])
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
         forward = self._direction(anchor, candidates, labels)
-        backward = self._direction(positive, anchor, labels)
+        backward = self._direction(positive, all_anchors, labels)
         with torch.no_grad():
-            active = surrogate_mask(cosine(anchor, candidates), labels, self.margin).float().mean()
-        return LossOutput(0.5 * (forward + backward), detached(active_share=active))
+            scores = cosine(anchor, candidates)
+            active = surrogate_mask(scores, labels, self.margin).to(scores.dtype).mean()
+        return 0.5 * (forward + backward), {"active_share": active}
