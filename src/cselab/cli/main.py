@@ -4,11 +4,15 @@ Each command lives in its own module and only parses arguments and calls the lib
 Errors caused by bad input (:class:`cselab.errors.CselabError`) are printed as one line
 naming the input, with exit status 2, never as a traceback; so is a file-system error on
 a path the user gave (an output path that is a file, a folder that cannot be written).
+Warnings (a table line cut short, a stale lock taken over) are one ``warning:`` line each.
+Every command that writes an output checks and locks it before any work
+(:mod:`cselab.cli.output_guard`).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +30,9 @@ from cselab.cli import (
     train_cmd,
 )
 from cselab.cli.common_options import with_common_options
+from cselab.cli.output_guard import guarded
 from cselab.errors import CselabError
+from cselab.io.output_paths import FILE, FOLDER
 
 app = typer.Typer(
     name="cselab",
@@ -36,15 +42,17 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+#: name -> the command, its output locked and checked before any work (train locks its run
+#: folder in the library, since the folder comes from its config).
 COMMANDS: dict[str, Callable[..., Any]] = {
-    "geometry": geometry_cmd.geometry,
-    "compare": compare_cmd.compare,
-    "gradients": gradients_cmd.gradients,
+    "geometry": guarded(geometry_cmd.geometry, "out", FOLDER),
+    "compare": guarded(compare_cmd.compare, "out", FOLDER),
+    "gradients": guarded(gradients_cmd.gradients, "out", FOLDER),
     "train": train_cmd.train,
-    "sweep": sweep_cmd.sweep,
-    "dynamics": dynamics_cmd.dynamics,
-    "evaluate": evaluate_cmd.evaluate,
-    "report": report_cmd.report,
+    "sweep": guarded(sweep_cmd.sweep, "out", FOLDER),
+    "dynamics": guarded(dynamics_cmd.dynamics, "out", FOLDER),
+    "evaluate": guarded(evaluate_cmd.evaluate, "out", FILE),
+    "report": guarded(report_cmd.report, "out", FILE),
 }
 for _name, _command in COMMANDS.items():
     app.command(_name, epilog=getattr(_command, "epilog", None))(with_common_options(_command))
@@ -69,7 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn :class:`CselabError` and file-system errors on a named path into a
     one-line message and exit status 2."""
     try:
-        app(args=argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            app(args=argv)
     except CselabError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
@@ -78,6 +88,11 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.secho(f"error: {path_error(exc)}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+
+
+def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one ``warning: ...`` line (no source path, no code line)."""
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
 
 
 def path_error(exc: OSError) -> str:
