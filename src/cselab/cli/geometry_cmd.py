@@ -10,12 +10,19 @@ from pathlib import Path
 
 import typer
 
-from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+from cselab.cli.geometry_display import (
+    corpus_line,
+    measure_with_progress,
+    parse_layers,
+    show_table,
+)
 from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
 from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
+from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
+from cselab.report.figure_events import figures_task
 
 
 def geometry(
@@ -70,6 +77,7 @@ def geometry(
     with distributed_session(device) as env:
         several_gpus = device.startswith("cuda") and env.world_size > 1
         encoder = load_model(model, device=f"cuda:{env.local_rank}" if several_gpus else device)
+        check_token_limit(encoder, chosen.max_length, "--max-length", model)
         result = measure_with_progress(
             encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
             metrics=metrics, sentence_metrics=not no_sentence, strict=strict, show=env.is_main,
@@ -77,9 +85,12 @@ def geometry(
         )  # fmt: skip
     if not env.is_main:
         return
+    typer.echo(corpus_line(result))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
-        for path in write_geometry([result], out, plots=plots):
+        with figures_task("writing plots"):
+            written = write_geometry([result], out, plots=plots)
+        for path in written:
             typer.echo(f"wrote {path}")
     elif plots:
         typer.echo("--plots needs --out DIR; no plots written", err=True)

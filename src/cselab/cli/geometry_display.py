@@ -1,13 +1,16 @@
 """Terminal helpers shared by `cselab geometry` and `cselab compare`: argument parsing,
-a rich progress bar over batches while encoding, and a rich metric-by-layer table."""
+progress over batches while encoding, the corpus measured, and a rich metric-by-layer
+table."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cselab import progress
 from cselab.data.corpora import Corpus
 from cselab.errors import CselabError
 from cselab.geometry.analysis import GeometryResult, analyze_geometry
@@ -37,25 +40,31 @@ def parse_metrics(text: str | None) -> list[str] | None:
 
 def measure_with_progress(
     model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
-    sentence_metrics: bool = True, strict: bool = False, show: bool = True, **options,
+    sentence_metrics: bool = True, strict: bool = False, step: str = "", show: bool = True,
+    **options,
 ) -> GeometryResult:  # fmt: skip
-    """Run :func:`analyze_geometry` with a progress bar over batches (``show=False``: none,
-    e.g. on ranks other than 0); ``options`` go to it (checkpoints)."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True, disable=not show) as bar:
-        task = bar.add_task(f"encoding with {label} (batches)", total=None)
+    """Run :func:`analyze_geometry` as a progress task over batches (``step``: e.g.
+    ``model 2 of 4: `` before the description; ``show=False``: no task, e.g. on ranks other
+    than 0); ``options`` go to it (checkpoints)."""
+    description = f"{step}encoding with {label}"
+    task_or_none = progress.task(description, unit="batches") if show else nullcontext()
+    with task_or_none as task:
         return analyze_geometry(
             model, corpus.sentences, protocol=protocol, layers=layers,
             metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
             model_label=label, corpus_label=corpus.name, strict=strict,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            **options,
+            progress=None if task is None else task.update, **options,
         )  # fmt: skip
+
+
+def corpus_line(result: GeometryResult) -> str:
+    """``corpus NAME: N sentences, T tokens kept (special tokens out)``, as the analysis
+    counted them (the corpus is not read again)."""
+    special = "in" if result.protocol.include_special else "out"
+    return (
+        f"corpus {result.corpus}: {result.n_sentences:,} sentences, "
+        f"{result.extra.get('tokens', 0):,} tokens kept (special tokens {special})"
+    )
 
 
 def show_table(table: pd.DataFrame, *, title: str) -> None:

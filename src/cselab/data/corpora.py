@@ -21,7 +21,6 @@ sentence). :func:`load_corpus` reads the whole corpus into a list.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import re
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cselab.data.sts import read_stsbenchmark
-from cselab.data.text_files import iter_text_lines, json_lines
+from cselab.data.text_files import delimited_rows, iter_text_lines, json_lines
 from cselab.errors import CselabError
 
 FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
@@ -88,18 +87,17 @@ def iter_delimited(path: Path, column: str | None, delimiter: str) -> Iterator[s
     """A header row, then one row per sentence; ``column`` names the sentence column."""
     if column is None:
         raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
-    lines = (line for _, line in iter_text_lines(path, "corpus"))
-    rows = csv.reader(lines, delimiter=delimiter)
-    header = next(rows, None)
-    if header is None:
+    rows = delimited_rows(path, "corpus", delimiter)
+    first = next(rows, None)
+    if first is None:
         raise CselabError(f"corpus file {str(path)!r} is empty")
+    header_line, header = first
     if column not in header:
-        raise CselabError(f"{path}:1: no column {column!r} in the header; columns: {header}")
+        raise CselabError(
+            f"{path}:{header_line}: no column {column!r} in the header; columns: {header}"
+        )
     index = header.index(column)
-    for row in rows:
-        number = rows.line_num
-        if not row:
-            continue
+    for number, row in rows:
         if len(row) <= index:
             raise CselabError(
                 f"{path}:{number}: row has {len(row)} fields, column {column!r} is field "
@@ -205,6 +203,8 @@ def open_corpus(
     files and ``hf:`` datasets are read whole. ``source=None`` gives the shipped corpus."""
     if fmt not in FORMATS:
         raise CselabError(f"corpus format {fmt!r}; choose one of {list(FORMATS)}")
+    if sts_sentences not in STS_SENTENCES:
+        raise CselabError(f"sts_sentences={sts_sentences!r}; choose one of {list(STS_SENTENCES)}")
     text = str(source) if source is not None else None
     label_for_errors = text or "default"
     if text is not None and text.startswith("hf:"):
@@ -214,6 +214,12 @@ def open_corpus(
     path = Path(text).expanduser() if text is not None else default_corpus_path()
     kind = detect_format(path) if fmt == "auto" else fmt
     label = path.stem if text is not None else "default"
+    if column is not None and kind in ("text", "stsb"):
+        how = "one sentence per line" if kind == "text" else "pick with --sts-sentences"
+        raise CselabError(
+            f"corpus {str(path)!r} is read as {kind} ({how}): it has no column {column!r} "
+            "to choose; give --format csv, tsv or jsonl, or leave --column out"
+        )
     if kind == "stsb":
         return _eager(f"{path.stem}:s{sts_sentences}", read_stsb_sentences(path, sts_sentences),
                       dedupe, label_for_errors)  # fmt: skip

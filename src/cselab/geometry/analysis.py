@@ -187,7 +187,7 @@ def analyze_geometry(
     batches = source.batches(
         sentences, plan.layers, plan.levels, rank=rank, world=world, skip=skip, progress=progress
     )
-    _, table, details = analyze_batches(
+    merged, table, details = analyze_batches(
         batches, plan, model_label=model_label, corpus_label=corpus_label, stream=stream,
         after_batch=save,
     )  # fmt: skip
@@ -199,6 +199,7 @@ def analyze_geometry(
         forward_seconds=source.encoder.forward_seconds, pooling=source.pooling,
     )  # fmt: skip
     result.extra["forward_cpu_seconds"] = round(source.encoder.forward_cpu_seconds, 4)
+    result.extra["tokens"] = merged.rows.get("token", 0)  # tokens kept at the token level
     if world > 1:
         result.extra["processes"] = world
     if checkpoint_every is not None:

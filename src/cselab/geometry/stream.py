@@ -46,6 +46,7 @@ class GeometryStream:
         self.dims: dict[str, int | None] = dict.fromkeys(plan.levels)
         self.last_sentence: dict[str, int | None] = dict.fromkeys(plan.levels)
         self.n_sentences = 0
+        self.rows: dict[str, int] = dict.fromkeys(plan.levels, 0)  # tokens (or sentences) seen
         self.batches = 0
 
     def update(self, batch: GeometryBatch) -> None:
@@ -64,6 +65,7 @@ class GeometryStream:
                 continue
             self._check_split(level, view)
             self.dims[level] = int(view.vectors.shape[2])
+            self.rows[level] += len(view)
             for statistic in statistics.values():
                 statistic.update(view)
         self.n_sentences += batch.n_sentences
@@ -89,6 +91,7 @@ class GeometryStream:
             for name, statistic in statistics.items():
                 statistic.merge(other.statistics[level][name])
             self.dims[level] = self.dims[level] or other.dims[level]
+            self.rows[level] += other.rows[level]
         self.n_sentences += other.n_sentences
         self.batches += other.batches
 
@@ -102,6 +105,7 @@ class GeometryStream:
             "dims": dict(self.dims),
             "last_sentence": dict(self.last_sentence),
             "n_sentences": self.n_sentences,
+            "rows": dict(self.rows),
             "batches": self.batches,
         }
 
@@ -113,6 +117,7 @@ class GeometryStream:
                 statistic.load_state_dict(state["statistics"][level][name])
         self.dims, self.last_sentence = dict(state["dims"]), dict(state["last_sentence"])
         self.n_sentences, self.batches = int(state["n_sentences"]), int(state["batches"])
+        self.rows = {level: int(n) for level, n in state["rows"].items()}
 
 
 def merge_across_processes(stream: GeometryStream) -> GeometryStream:
