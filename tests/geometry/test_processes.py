@@ -87,6 +87,7 @@ def test_two_gloo_processes_equal_one_process(tiny_model_dir, corpus, tmp_path) 
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::cselab.io.locks.StaleLockWarning")  # the killed run's lock
 def test_kill_9_then_resume_equals_uninterrupted(tiny_model_dir, corpus, tmp_path) -> None:
     from typer.testing import CliRunner
 
