@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cselab.geometry.protocols import Protocol
@@ -92,7 +92,6 @@ class MetricSpec:
     details: Callable[[Mapping[str, Any], Protocol], Any] | None = None
     extra_statistics: Callable[[Protocol], tuple[str, ...]] | None = None
     summary: str = ""
-    paper: str = field(default="")
 
     def needs(self, protocol: Protocol, level: str) -> tuple[str, ...]:
         """The statistics this family reads at ``level`` under ``protocol``."""
