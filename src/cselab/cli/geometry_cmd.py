@@ -20,6 +20,7 @@ from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
 from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
+from cselab.geometry.registry import METRICS
 from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
 from cselab.report.figure_events import figures_task
@@ -39,7 +40,9 @@ def geometry(
     split: str = typer.Option("test", "--split", help="Split of an hf: dataset."),
     hf_config: str | None = typer.Option(None, "--hf-config", help="Config of an hf: dataset."),
     layers: str = typer.Option("all", "--layers", help="'all' or e.g. '0,3,-1' (0 = embeddings)."),
-    metrics: str | None = typer.Option(None, "--metrics", help="Comma-separated metric families."),
+    metrics: str | None = typer.Option(
+        None, "--metrics", help=f"Comma-separated metric families: {', '.join(METRICS)}."
+    ),
     protocol: str = typer.Option("default", "--protocol", help="default or xiao2023."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Override the protocol's."),
     max_length: int | None = typer.Option(None, "--max-length", help="Token limit per sentence."),
