@@ -48,7 +48,7 @@ PROTOCOL = "li2024"
 LI2024_LOSSES = ("info_nce", "arccon", "mpt", "met", "mat", "sg_surrogate")
 #: The authors' grids ('start:stop:num', units of π) and a small default for quick runs.
 PAPER_POS_GRID, PAPER_NEG_GRID = "0.05:0.5:100", "0.05:1:100"
-DEFAULT_POS_GRID, DEFAULT_NEG_GRID = "0.05:0.5:10", "0.05:1:20"
+DEFAULT_POS_GRID, DEFAULT_NEG_GRID = "0.1:0.5:5", "0.1:1:10"
 BLOCK_BYTES = 256 * 2**20  # cells computed together
 
 
