@@ -76,10 +76,10 @@ def measure(mode: str, model_name: str, batch_size: int, mini_batch_size: int, d
         before = _status_kib("VmRSS") * 1024
     start = time.perf_counter()
     if mode == "plain":
-        value = loss(*(embed(column) for column in columns)).loss
+        value = loss(*(embed(column) for column in columns))
         value.backward()
     else:
-        value = gradcache_step(embed, columns, loss, mini_batch_size=mini_batch_size).loss
+        value = gradcache_step(embed, columns, loss, mini_batch_size=mini_batch_size)
     if cuda:
         torch.cuda.synchronize()
         peak, exact = torch.cuda.max_memory_allocated(), True

@@ -44,6 +44,7 @@ from transformers import (
     AutoTokenizer,
     BertConfig,
     BertForMaskedLM,
+    BertModel,
     DataCollatorForLanguageModeling,
     get_linear_schedule_with_warmup,
 )
@@ -148,9 +149,27 @@ def evaluate(model, collator, eval_ids: list[list[int]], batch_size: int) -> tup
     return total / max(count, 1), correct / max(count, 1)
 
 
+def standalone_encoder(model: BertForMaskedLM) -> BertModel:
+    """The MLM model's encoder as a plain ``BertModel``.
+
+    ``BertForMaskedLM`` has no pooler (BERT's pooler is trained by next-sentence prediction,
+    which is not done here); a ``BertModel`` loaded without one reports it as missing on every
+    load. The saved encoder therefore carries a seeded, untrained pooler, which no cselab
+    pooling reads (mean / cls / max pool the last hidden states)."""
+    torch.manual_seed(0)
+    encoder = BertModel(model.config, add_pooling_layer=True)
+    result = encoder.load_state_dict(model.bert.state_dict(), strict=False)
+    assert not result.unexpected_keys, result.unexpected_keys
+    assert all(k.startswith("pooler.") for k in result.missing_keys), result.missing_keys
+    return encoder
+
+
 def save_encoder(model: BertForMaskedLM, tokenizer, out: Path) -> None:
     """The encoder alone (plain transformers layout) and the whole MLM model."""
-    for sub, module in (("encoder", model.bert), ("mlm", model)):
+    rng = torch.random.get_rng_state()
+    encoder = standalone_encoder(model)
+    torch.random.set_rng_state(rng)
+    for sub, module in (("encoder", encoder), ("mlm", model)):
         target = out / sub
         tmp = out / f".{sub}.tmp"
         module.save_pretrained(str(tmp), safe_serialization=True)
@@ -208,21 +227,31 @@ def main(argv: list[str] | None = None) -> int:
     lines = read_lines(Path(args.corpus).expanduser(), args.max_lines)
     held = args.eval_lines + args.contrastive_lines
     if len(lines) <= held + args.batch_size:
-        fail(f"corpus {args.corpus!r} has {len(lines)} lines; need more than {held + args.batch_size}")
+        fail(
+            f"corpus {args.corpus!r} has {len(lines)} lines; need more than {held + args.batch_size}"
+        )
     eval_lines = lines[: args.eval_lines]
     contrastive_lines = lines[args.eval_lines : held]
     train_lines = lines[held:]
-    for name, part in (("heldout-eval.txt", eval_lines), ("heldout-contrastive.txt", contrastive_lines)):
+    for name, part in (
+        ("heldout-eval.txt", eval_lines),
+        ("heldout-contrastive.txt", contrastive_lines),
+    ):
         (out / name).write_text("\n".join(part) + "\n", encoding="utf-8")
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_tokenizer(args.tokenizer))
-    encode = lambda texts: tokenizer(texts, truncation=True, max_length=args.max_length)["input_ids"]  # noqa: E731
+    encode = lambda texts: tokenizer(texts, truncation=True, max_length=args.max_length)[
+        "input_ids"
+    ]  # noqa: E731
     t0 = time.time()
     train_ids = encode(train_lines)
     eval_ids = encode(eval_lines)
-    print(f"tokenized {len(train_ids):,} training lines ({sum(map(len, train_ids)):,} tokens) "
-          f"in {time.time() - t0:.0f} s; {len(eval_ids):,} eval lines held out, "
-          f"{len(contrastive_lines):,} for the contrastive stage", flush=True)
+    print(
+        f"tokenized {len(train_ids):,} training lines ({sum(map(len, train_ids)):,} tokens) "
+        f"in {time.time() - t0:.0f} s; {len(eval_ids):,} eval lines held out, "
+        f"{len(contrastive_lines):,} for the contrastive stage",
+        flush=True,
+    )
 
     torch.manual_seed(args.seed)
     config = BertConfig(
@@ -238,13 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     decay = [p for n, p in model.named_parameters() if not n.endswith(("bias", "LayerNorm.weight"))]
     rest = [p for n, p in model.named_parameters() if n.endswith(("bias", "LayerNorm.weight"))]
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": args.weight_decay}, {"params": rest, "weight_decay": 0.0}],
+        [
+            {"params": decay, "weight_decay": args.weight_decay},
+            {"params": rest, "weight_decay": 0.0},
+        ],
         lr=args.lr,
     )
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(args.warmup * args.steps), args.steps
     )
-    step, epoch, position = 0, 0, 0
+    step, epoch, position, tokens_seen = 0, 0, 0, 0
     state_dir = out / "state"
     if (state_dir / "trainer.pt").is_file():
         from safetensors.torch import load_model
@@ -255,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         scheduler.load_state_dict(saved["scheduler"])
         torch.random.set_rng_state(saved["torch_rng"])
         step, epoch, position = saved["step"], saved["data"]["epoch"], saved["data"]["position"]
+        tokens_seen = saved["data"].get("tokens_seen", 0)
         print(f"resumed at step {step}", flush=True)
     log_path = out / "metrics.csv"
     if step == 0 or not log_path.exists():
@@ -265,9 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     batches = length_batches(lengths, args.batch_size, random.Random(args.seed + epoch))
     model.train()
     n_params = sum(p.numel() for p in model.bert.encoder.parameters())
-    print(f"BERT {args.layers}x{args.hidden}: {n_params / 1e6:.1f} M encoder parameters; "
-          f"{len(batches):,} batches an epoch; {args.steps:,} steps", flush=True)
-    running, tokens_seen, started = [], 0, time.time()
+    print(
+        f"BERT {args.layers}x{args.hidden}: {n_params / 1e6:.1f} M encoder parameters; "
+        f"{len(batches):,} batches an epoch; {args.steps:,} steps",
+        flush=True,
+    )
+    running, started, start_step, start_tokens = [], time.time(), step, tokens_seen
     while step < args.steps:
         if position >= len(batches):
             epoch, position = epoch + 1, 0
@@ -284,22 +320,41 @@ def main(argv: list[str] | None = None) -> int:
         optimizer.zero_grad(set_to_none=True)
         step += 1
         tokens_seen += int(batch["attention_mask"].sum())
-        running.append(float(loss))
+        running.append(loss.item())
         last = step == args.steps
         if step % args.eval_every == 0 or last or step == 1:
             eval_loss, eval_acc = evaluate(model, collator, eval_ids, 256)
             elapsed = time.time() - started
-            row = [step, tokens_seen, sum(running) / len(running), eval_loss, eval_acc,
-                   scheduler.get_last_lr()[0], round(elapsed, 1)]
+            row = [
+                step,
+                tokens_seen,
+                sum(running) / len(running),
+                eval_loss,
+                eval_acc,
+                scheduler.get_last_lr()[0],
+                round(elapsed, 1),
+            ]
             with log_path.open("a", newline="") as handle:
                 csv.writer(handle).writerow(row)
-            print(f"step {step}/{args.steps}: train {row[2]:.3f}, held-out loss {eval_loss:.3f} "
-                  f"(ppl {math.exp(min(eval_loss, 50)):.0f}), accuracy {eval_acc:.3f}, "
-                  f"{tokens_seen / max(elapsed, 1e-9):.0f} tokens/s", flush=True)
+            print(
+                f"step {step}/{args.steps}: train {row[2]:.3f}, held-out loss {eval_loss:.3f} "
+                f"(ppl {math.exp(min(eval_loss, 50)):.0f}), accuracy {eval_acc:.3f}, "
+                f"{(tokens_seen - start_tokens) / max(elapsed, 1e-9):.0f} tokens/s",
+                flush=True,
+            )
             running = []
         if step % args.save_every == 0 or last:
             save_encoder(model, tokenizer, out)
-            save_state(out, model, optimizer, scheduler, step, {"epoch": epoch, "position": position})
+            save_state(
+                out,
+                model,
+                optimizer,
+                scheduler,
+                step,
+                {"epoch": epoch, "position": position, "tokens_seen": tokens_seen},
+            )
+    if start_step == args.steps:  # a finished run rerun: rewrite its encoder
+        save_encoder(model, tokenizer, out)
     print(f"saved the encoder to {out / 'encoder'}", flush=True)
     return 0
 

@@ -29,7 +29,7 @@ def masks(anchor, positive, margin):
 
 def autograd_wrt_anchor(anchor, positive, settings):
     x = anchor.clone().requires_grad_(True)
-    loss = LOSSES["sg_surrogate"](authors_compat=True, **settings)(x, positive).loss
+    loss = LOSSES["sg_surrogate"](authors_compat=True, **settings)(x, positive)
     (grad,) = torch.autograd.grad(loss, x)
     return grad
 

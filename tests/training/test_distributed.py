@@ -68,7 +68,7 @@ def _loss(name: str) -> nn.Module:
 def _single_process(loss_name: str, hard: bool) -> tuple[float, list[torch.Tensor]]:
     """The reference: one process, the whole batch, the plain loss module."""
     model, (a, p, n) = _encoder(), _data()
-    loss = _loss(loss_name)(model(a), model(p), model(n) if hard else None).loss
+    loss = _loss(loss_name)(model(a), model(p), model(n) if hard else None)
     loss.backward()
     return float(loss.detach()), [param.grad.clone() for param in model.parameters()]
 
@@ -107,7 +107,7 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
             loss = _local_slot_only_loss(model(a), model(p), model(n))
             loss.backward()
         elif mini_batch is None:
-            loss = GatheredLoss(_loss(loss_name))(*(model(x) for x in columns)).loss
+            loss = GatheredLoss(_loss(loss_name))(*(model(x) for x in columns))
             loss.backward()
         else:
             loss = gradcache_step(
@@ -116,7 +116,7 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
                 GatheredLoss(_loss(loss_name)),
                 mini_batch_size=mini_batch,
                 no_sync=model.no_sync,
-            ).loss
+            )
         grads = [param.grad.clone() for param in model.parameters()]
         results[case] = (float(all_reduce_mean(loss)), grads)
     candidates, labels = gather_candidates(a, n)  # labels point at positives, not negatives
@@ -199,7 +199,7 @@ def test_single_process_fallbacks():
     assert candidates.shape == (8, 3) and labels.tolist() == [0, 1, 2, 3]
     loss = LOSSES["info_nce"]()
     a, p = torch.randn(4, 3), torch.randn(4, 3)
-    assert torch.equal(GatheredLoss(loss)(a, p).loss, loss(a, p).loss)
+    assert torch.equal(GatheredLoss(loss)(a, p), loss(a, p))
     assert init_distributed("cpu").world_size == 1  # WORLD_SIZE unset here
 
 

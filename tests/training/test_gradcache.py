@@ -16,7 +16,6 @@ from torch import nn
 
 from cselab.errors import CselabError
 from cselab.losses import LOSSES
-from cselab.losses.base import LossOutput
 from cselab.training.gradcache import (
     RngState,
     gradcache_step,
@@ -82,7 +81,7 @@ def _reference(model, columns, loss, *, seed: int, chunk: int | None) -> torch.T
             for s in range(0, rows, step)
         ]
         embeddings.append(torch.cat(parts))
-    value = loss(*embeddings).loss
+    value = loss(*embeddings)
     value.backward()
     return value.detach()
 
@@ -97,7 +96,7 @@ def _assert_same_grads(got: dict[str, torch.Tensor], want: dict[str, torch.Tenso
         assert torch.allclose(got[name], expected, rtol=1e-9, atol=1e-9 * scale), name
 
 
-def _run_gradcache(model, columns, loss, *, seed: int, mini_batch_size: int) -> LossOutput:
+def _run_gradcache(model, columns, loss, *, seed: int, mini_batch_size: int) -> torch.Tensor:
     torch.manual_seed(seed)
     return gradcache_step(
         sentence_embedding_fn(model), columns, loss, mini_batch_size=mini_batch_size
@@ -117,10 +116,10 @@ def test_gradients_equal_full_batch_with_dropout(tiny_model, name, with_negative
     want_rng = torch.get_rng_state()
     got = _run_gradcache(cached_model, columns, loss, seed=3, mini_batch_size=mini_batch_size)
 
-    assert torch.allclose(got.loss, want_loss, rtol=1e-12, atol=0)
+    assert torch.allclose(got, want_loss, rtol=1e-12, atol=0)
     _assert_same_grads(_grads(cached_model), _grads(reference_model))
     assert torch.equal(torch.get_rng_state(), want_rng)  # later randomness unaffected
-    assert "positive_similarity" in got.components
+    assert "positive_similarity" in loss.last_parts
 
 
 @pytest.mark.parametrize("name,with_negative", CASES)
@@ -133,7 +132,7 @@ def test_gradients_equal_one_unchunked_forward_without_dropout(tiny_model, name,
     want_loss = _reference(reference_model, columns, loss, seed=0, chunk=None)
     got = _run_gradcache(cached_model, columns, loss, seed=0, mini_batch_size=4)
 
-    assert torch.allclose(got.loss, want_loss, rtol=1e-12, atol=0)
+    assert torch.allclose(got, want_loss, rtol=1e-12, atol=0)
     _assert_same_grads(_grads(cached_model), _grads(reference_model))
 
 
@@ -168,7 +167,7 @@ class _LearnedTemperatureInfoNCE(nn.Module):
         p = nn.functional.normalize(positive, dim=-1)
         logits = a @ p.T / self.log_tau.exp()  # (B, B)
         target = torch.arange(anchor.shape[0])
-        return LossOutput(nn.functional.cross_entropy(logits, target))
+        return nn.functional.cross_entropy(logits, target)
 
 
 def test_loss_parameters_and_accumulation(tiny_model):
@@ -215,7 +214,7 @@ def test_bad_inputs_name_what_is_wrong():
         gradcache_step(lambda f: f.sum(), [x, x], info_nce, mini_batch_size=2)
 
     def nan_loss(a, p):
-        return LossOutput((a * float("nan")).sum())
+        return (a * float("nan")).sum()
 
     w = torch.randn(3, 3, requires_grad=True)
     with pytest.raises(CselabError, match="the loss is nan"):

@@ -1,16 +1,17 @@
-"""Training objectives; ``LOSSES`` maps a config name to its ``nn.Module`` class.
+"""Training objectives; ``LOSSES`` maps a config name to its :class:`~cselab.losses.base.Loss`.
 
-Every module is called as ``loss(anchor, positive, negative=None) -> LossOutput`` and has
-class attributes ``in_batch`` and ``needs_hard_negative``; see docs/objectives.md.
+Every loss is called as ``loss(anchor, positive, negative=None) -> scalar tensor``, leaves
+its named parts in ``loss.last_parts`` and declares what a trainer needs to know
+(``in_batch``, ``gatherable``, ``columns``, ``optional_columns``, ``target_network``); see
+:mod:`cselab.losses.base` and docs/objectives.md.
 """
 
 from __future__ import annotations
 
-from torch import nn
-
 from cselab.losses.align_uniform import AlignUniform
 from cselab.losses.arccon import ArcCon
 from cselab.losses.barlow_twins import BarlowTwins
+from cselab.losses.base import Loss
 from cselab.losses.byol import BYOL
 from cselab.losses.hyperspherical import MHE, MHS, MHEModified, MHSModified
 from cselab.losses.info_nce import InfoNCE, SymmetricInfoNCE
@@ -20,7 +21,7 @@ from cselab.losses.surrogate import SGSurrogate
 from cselab.losses.triplet import TripletLoss
 from cselab.losses.vicreg import VICReg
 
-LOSSES: dict[str, type[nn.Module]] = {
+LOSSES: dict[str, type[Loss]] = {
     "info_nce": InfoNCE,
     "symmetric_info_nce": SymmetricInfoNCE,
     "triplet": TripletLoss,

@@ -11,19 +11,16 @@ Learning through Alignment and Uniformity on the Hypersphere", ICML), on unit em
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from cselab.losses.base import LossOutput
+from cselab.losses.base import TwoViewLoss
 from cselab.losses.validation import (
     check_embeddings,
     check_non_negative_number,
     check_positive_number,
     check_views,
-    detached,
     reject_negative,
 )
 
@@ -42,11 +39,8 @@ def uniformity(x: torch.Tensor, t: float = 2.0) -> torch.Tensor:
     return torch.logsumexp(-t * squared, dim=0) - math.log(squared.numel())
 
 
-class AlignUniform(nn.Module):
+class AlignUniform(TwoViewLoss):
     """λ_a·alignment + λ_u·mean uniformity of the two views (no hard negatives)."""
-
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -62,12 +56,10 @@ class AlignUniform(nn.Module):
         self.alpha = check_positive_number("alpha", alpha)
         self.t = check_positive_number("t", t)
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         reject_negative("align_uniform", negative)
         check_views(anchor, positive, min_rows=2)
         align = alignment(anchor, positive, self.alpha)
         uniform = 0.5 * (uniformity(anchor, self.t) + uniformity(positive, self.t))
         loss = self.alignment_weight * align + self.uniformity_weight * uniform
-        return LossOutput(loss, detached(alignment=align, uniformity=uniform))
+        return loss, {"alignment": align, "uniformity": uniform}

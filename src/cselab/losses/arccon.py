@@ -11,20 +11,16 @@ Triple-wise Perspective in Angular Space", ACL; as used by Li et al. 2024).
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from cselab.losses.base import LossOutput
-from cselab.losses.info_nce import checked_candidates
+from cselab.losses.candidates import CandidateLoss
 from cselab.losses.scores import positive_scores, safe_arccos
 from cselab.losses.validation import (
     check_candidates,
     check_non_negative_number,
     check_positive_number,
-    detached,
 )
 from cselab.similarity import cosine
 
@@ -55,21 +51,15 @@ def arccon_loss(
     return F.cross_entropy(arccon_logits(scores, labels, tau, margin), labels)
 
 
-class ArcCon(nn.Module):
+class ArcCon(CandidateLoss):
     """ArcCon loss module (in-batch negatives; optional hard negatives)."""
-
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
 
     def __init__(self, *, temperature: float = 0.05, margin_degrees: float = 10.0) -> None:
         super().__init__()
         self.temperature = check_positive_number("temperature", temperature)
         self.margin_degrees = check_non_negative_number("margin_degrees", margin_degrees)
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        candidates, labels = checked_candidates(anchor, positive, negative)
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
         loss = arccon_loss(
             anchor,
             candidates,
@@ -79,4 +69,4 @@ class ArcCon(nn.Module):
         )
         with torch.no_grad():
             pos = F.cosine_similarity(anchor, positive, dim=-1).mean()
-        return LossOutput(loss, detached(positive_similarity=pos))
+        return loss, {"positive_similarity": pos}

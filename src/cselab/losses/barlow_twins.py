@@ -13,17 +13,13 @@ z_k ↦ a_k z_k + b_k with a_k > 0 (up to ε). Li et al.'s modified form is ``ba
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import torch
-from torch import nn
 
-from cselab.losses.base import LossOutput
+from cselab.losses.base import TwoViewLoss
 from cselab.losses.validation import (
     check_non_negative_number,
     check_positive_number,
     check_views,
-    detached,
     reject_negative,
 )
 
@@ -52,22 +48,17 @@ def barlow_twins_loss(z_a, z_b, *, redundancy_weight: float = 0.0051, eps: float
     return on_diagonal + redundancy_weight * off_diagonal
 
 
-class BarlowTwins(nn.Module):
-    """Barlow Twins on the (B, d) embeddings of two views (no hard negatives)."""
-
-    in_batch: ClassVar[bool] = True  # batch statistics need B ≥ 2
-    needs_hard_negative: ClassVar[bool] = False
+class BarlowTwins(TwoViewLoss):
+    """Barlow Twins on the (B, d) embeddings of two views (no hard negatives; B ≥ 2)."""
 
     def __init__(self, *, redundancy_weight: float = 0.0051, eps: float = 1e-5) -> None:
         super().__init__()
         self.redundancy_weight = check_non_negative_number("redundancy_weight", redundancy_weight)
         self.eps = check_positive_number("eps", eps)
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         reject_negative("barlow_twins", negative)
         check_views(anchor, positive, min_rows=2)
         on_diagonal, off_diagonal = barlow_twins_terms(anchor, positive, self.eps)
         loss = on_diagonal + self.redundancy_weight * off_diagonal
-        return LossOutput(loss, detached(invariance=on_diagonal, redundancy=off_diagonal))
+        return loss, {"invariance": on_diagonal, "redundancy": off_diagonal}

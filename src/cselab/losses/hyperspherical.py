@@ -19,9 +19,7 @@ from typing import ClassVar
 
 import torch
 
-from cselab.losses.base import LossOutput
 from cselab.losses.knobs import KnobbedLoss, off_diagonal
-from cselab.losses.validation import detached
 
 
 class MHE(KnobbedLoss):
@@ -61,7 +59,7 @@ class MHE(KnobbedLoss):
         """Σ_i of the weighted alignment terms (N,)."""
         return weighted.sum()
 
-    def forward(self, anchor, positive, negative=None) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         u, v = self._unit_views(anchor, positive, negative)
         align = 2 - 2 * (u * v).sum(dim=1)  # (N,)
         repulsion_u, weight_u = self._repulsion(u, v)
@@ -70,8 +68,7 @@ class MHE(KnobbedLoss):
         alignment = scale * self._total_alignment(align * (weight_u + weight_v) / 2)
         repulsion = repulsion_u + repulsion_v
         loss = self.knobs.lam * repulsion + alignment
-        parts = {"alignment": alignment, self.repulsion_name: repulsion}
-        return LossOutput(loss, detached(**parts))
+        return loss, {"alignment": alignment, self.repulsion_name: repulsion}
 
 
 class MHEModified(MHE):

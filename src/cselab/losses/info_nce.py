@@ -16,44 +16,27 @@ candidates gathered from all processes ``cat(P_all (W·B, d), N_all (W·B, d))``
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from cselab.losses.base import LossOutput
-from cselab.losses.validation import (
-    check_candidates,
-    check_positive_number,
-    check_views,
-    detached,
+from cselab.losses.candidates import (  # re-exported: the candidate helpers' first home
+    CandidateLoss,
+    build_candidates,
+    candidate_labels,
+    checked_candidates,
 )
+from cselab.losses.validation import check_candidates, check_positive_number
 from cselab.similarity import get_similarity
 
-
-def candidate_labels(
-    batch_size: int, offset: int = 0, device: torch.device | str | None = None
-) -> torch.Tensor:
-    """Labels (B,) = offset + arange(B): anchor i's positive is candidate offset + i."""
-    return torch.arange(batch_size, device=device, dtype=torch.long) + offset
-
-
-def build_candidates(
-    positive: torch.Tensor, negative: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Candidates (B or 2B, d) = cat(positive, negative) and labels (B,) = arange(B)."""
-    candidates = positive if negative is None else torch.cat([positive, negative], dim=0)
-    return candidates, candidate_labels(positive.shape[0], device=positive.device)
-
-
-def checked_candidates(
-    anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Checked views, then :func:`build_candidates`. Without hard negatives the only
-    negatives are the other positives, so the batch needs at least 2 rows; with them, 1."""
-    check_views(anchor, positive, negative, min_rows=2 if negative is None else 1)
-    return build_candidates(positive, negative)
+__all__ = [
+    "InfoNCE",
+    "SymmetricInfoNCE",
+    "build_candidates",
+    "candidate_labels",
+    "checked_candidates",
+    "info_nce_loss",
+    "symmetric_info_nce_loss",
+]
 
 
 def info_nce_loss(
@@ -111,11 +94,8 @@ def _positive_similarity(
         return get_similarity(similarity)(anchor, positive).diagonal().mean()
 
 
-class _InBatchSoftmax(nn.Module):
+class _InBatchSoftmax(CandidateLoss):
     """What both InfoNCE modules share: in-batch negatives, a checked τ and similarity."""
-
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
 
     def __init__(self, *, temperature: float = 0.05, similarity: str = "cosine") -> None:
         super().__init__()
@@ -123,41 +103,30 @@ class _InBatchSoftmax(nn.Module):
         get_similarity(similarity)
         self.similarity = similarity
 
+    def _options(self) -> dict:
+        return {"temperature": self.temperature, "similarity": self.similarity}
+
 
 class InfoNCE(_InBatchSoftmax):
     """InfoNCE / SimCSE loss module; ``negative`` (optional) adds hard negatives."""
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        candidates, labels = checked_candidates(anchor, positive, negative)
-        loss = info_nce_loss(
-            anchor, candidates, labels, temperature=self.temperature, similarity=self.similarity
-        )
-        components = detached(
-            positive_similarity=_positive_similarity(anchor, positive, self.similarity)
-        )
-        return LossOutput(loss, components)
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
+        loss = info_nce_loss(anchor, candidates, labels, **self._options())
+        return loss, {
+            "positive_similarity": _positive_similarity(anchor, positive, self.similarity)
+        }
 
 
 class SymmetricInfoNCE(_InBatchSoftmax):
     """Symmetric InfoNCE (multiple-negatives symmetric ranking), all-MiniLM-L6-v2's objective."""
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2)
-        candidates, labels = build_candidates(positive, negative)
+    anchors_are_candidates = True
+    min_rows_with_negative = 2
+
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
         loss = symmetric_info_nce_loss(
-            anchor,
-            positive,
-            candidates,
-            anchor,
-            labels,
-            temperature=self.temperature,
-            similarity=self.similarity,
+            anchor, positive, candidates, all_anchors, labels, **self._options()
         )
-        components = detached(
-            positive_similarity=_positive_similarity(anchor, positive, self.similarity)
-        )
-        return LossOutput(loss, components)
+        return loss, {
+            "positive_similarity": _positive_similarity(anchor, positive, self.similarity)
+        }

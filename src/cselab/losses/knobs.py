@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
+from cselab.losses.base import TwoViewLoss
 from cselab.losses.validation import (
     check_non_negative_number,
     check_positive_number,
@@ -34,11 +34,9 @@ class Knobs:
         self.lam = check_non_negative_number("lam", lam)
 
 
-class KnobbedLoss(nn.Module):
+class KnobbedLoss(TwoViewLoss):
     """Base of the in-batch losses with knobs: holds the :class:`Knobs`, prepares the views."""
 
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
     name: ClassVar[str] = ""
 
     def __init__(self, *, w_gd, w_w, w_r, margin, temperature, ratio, lam) -> None:

@@ -16,20 +16,13 @@ identical negatives are treated symmetrically. MPT also accepts ``similarity="do
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from cselab.losses.base import LossOutput
-from cselab.losses.info_nce import checked_candidates
+from cselab.losses.candidates import CandidateLoss
 from cselab.losses.scores import fill_positive, positive_scores, safe_arccos
-from cselab.losses.validation import (
-    check_candidates,
-    check_non_negative_number,
-    detached,
-)
+from cselab.losses.validation import check_candidates, check_non_negative_number
 from cselab.similarity import cosine, get_similarity
 
 MET_MIN_SQUARED_DISTANCE = 1e-4
@@ -81,29 +74,22 @@ def mat_loss(anchor, candidates, labels, *, margin: float = 0.15 * math.pi):
     return mat_from_scores(cosine(anchor, candidates), labels, margin)
 
 
-class _HardestNegativeMargin(nn.Module):
+class _HardestNegativeMargin(CandidateLoss):
     """Shared module body: candidates = in-batch positives (+ hard negatives)."""
-
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
-    default_margin: ClassVar[float] = 0.0
 
     def _loss(self, anchor, candidates, labels) -> torch.Tensor:
         raise NotImplementedError
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        candidates, labels = checked_candidates(anchor, positive, negative)
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
         loss = self._loss(anchor, candidates, labels)
         with torch.no_grad():
             scores = cosine(anchor, candidates)
             pos = positive_scores(scores, labels)
             hardest = fill_positive(scores, labels, -math.inf).amax(dim=1)
-        return LossOutput(
-            loss,
-            detached(positive_similarity=pos.mean(), hardest_negative_similarity=hardest.mean()),
-        )
+        return loss, {
+            "positive_similarity": pos.mean(),
+            "hardest_negative_similarity": hardest.mean(),
+        }
 
 
 class MPT(_HardestNegativeMargin):

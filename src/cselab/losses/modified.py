@@ -25,9 +25,7 @@ from typing import ClassVar
 
 import torch
 
-from cselab.losses.base import LossOutput
 from cselab.losses.knobs import KnobbedLoss, off_diagonal
-from cselab.losses.validation import detached
 
 
 class _SampleSimilarityForm(KnobbedLoss):
@@ -63,13 +61,13 @@ class _SampleSimilarityForm(KnobbedLoss):
             alignment = self._plain_alignment(u, v)
         return alignment, repulsion
 
-    def forward(self, anchor, positive, negative=None) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         u, v = self._unit_views(anchor, positive, negative)
         align_uv, repel_uv = self._direction(u, v)
         align_vu, repel_vu = self._direction(v, u)
         alignment, repulsion = align_uv + align_vu, repel_uv + repel_vu
         loss = alignment + self.knobs.lam * repulsion
-        return LossOutput(loss, detached(alignment=alignment, repulsion=repulsion))
+        return loss, {"alignment": alignment, "repulsion": repulsion}
 
 
 class BarlowTwinsModified(_SampleSimilarityForm):

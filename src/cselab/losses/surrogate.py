@@ -20,26 +20,25 @@ effective ratio is r (1 + D'_i · n M / (n' B)), D'_i and n' the other direction
 count (its candidates are the B anchors); without hard negatives (M = B) r (1 + D'_i n/n'),
 2r when every row is masked. An empty
 mask, where the authors' mean is NaN, gives 0 here. Its power weights take an integer
-``power`` (the authors' code truncates it).
+``power`` (the authors' code truncates it). Its mean over masked rows is not a mean over
+anchors, so under several processes the compat module computes the whole batch on every
+process (the default gathered form) instead of scoring each process's own anchors.
 """
 
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import torch
-from torch import nn
 
 from cselab.errors import CselabError
-from cselab.losses.base import LossOutput
+from cselab.losses.base import Loss
+from cselab.losses.candidates import CandidateLoss
 from cselab.losses.scores import fill_positive, negative_mask, positive_scores
 from cselab.losses.validation import (
     check_candidates,
     check_non_negative_number,
     check_positive_number,
-    check_views,
-    detached,
 )
 from cselab.similarity import cosine
 
@@ -106,12 +105,12 @@ def sg_surrogate_loss(
     return entries[mask].mean()
 
 
-class SGSurrogate(nn.Module):
+class SGSurrogate(CandidateLoss):
     """The sg surrogate in both directions (anchor→candidates, positive→anchors);
     ``authors_compat=True``: as the authors' code runs it (see the module doc)."""
 
-    in_batch: ClassVar[bool] = True
-    needs_hard_negative: ClassVar[bool] = False
+    anchors_are_candidates = True
+    min_rows_with_negative = 2
 
     def __init__(
         self,
@@ -143,15 +142,18 @@ class SGSurrogate(nn.Module):
             authors_compat=self.authors_compat,
         )
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        check_views(anchor, positive, negative, min_rows=2)
-        labels = torch.arange(anchor.shape[0], device=anchor.device)
-        candidates = positive if negative is None else torch.cat([positive, negative])
+    def from_candidates(self, anchor, positive, candidates, labels, all_anchors):
         forward = self._direction(anchor, candidates, labels)
-        backward = self._direction(positive, anchor, labels)
-        combined = forward + backward if self.authors_compat else 0.5 * (forward + backward)
+        backward = self._direction(positive, all_anchors, labels)
         with torch.no_grad():
-            active = surrogate_mask(cosine(anchor, candidates), labels, self.margin).float().mean()
-        return LossOutput(combined, detached(active_share=active))
+            scores = cosine(anchor, candidates)
+            active = surrogate_mask(scores, labels, self.margin).to(scores.dtype).mean()
+        combined = forward + backward if self.authors_compat else 0.5 * (forward + backward)
+        return combined, {"active_share": active}
+
+    def gathered_loss_and_parts(self, anchor, positive, negative, gather):
+        """The paper form is a mean over anchors (each process scores its own); the compat
+        form's mean over masked rows is not, so it computes the whole batch everywhere."""
+        if self.authors_compat:
+            return Loss.gathered_loss_and_parts(self, anchor, positive, negative, gather)
+        return super().gathered_loss_and_parts(anchor, positive, negative, gather)

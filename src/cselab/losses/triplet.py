@@ -9,7 +9,9 @@ with ``distance``:
 - ``"euclidean"``: D(a, b) = ‖f(a) − f(b)‖ (sentence-transformers ``TripletLoss``).
 - ``"cosine"``: D(a, b) = 1 − cos(a, b) (scale-invariant; ``normalize`` has no effect).
 
-The loss needs one negative per anchor (no in-batch negatives), so it works with batch 1.
+The loss needs one negative per anchor (no in-batch negatives), so it works with batch 1,
+and under several processes each computes its own rows (a per-example mean: DDP's
+averaging of the gradients makes it the whole batch's).
 """
 
 from __future__ import annotations
@@ -18,16 +20,10 @@ from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from cselab.errors import CselabError
-from cselab.losses.base import LossOutput
-from cselab.losses.validation import (
-    check_choice,
-    check_non_negative_number,
-    check_views,
-    detached,
-)
+from cselab.losses.base import Loss
+from cselab.losses.validation import check_choice, check_non_negative_number, check_views
 
 DISTANCES = ("squared_euclidean", "euclidean", "cosine")
 
@@ -64,11 +60,14 @@ def triplet_loss(
     return F.relu(d_pos - d_neg + margin).mean()
 
 
-class TripletLoss(nn.Module):
+class TripletLoss(Loss):
     """FaceNet triplet loss module; requires ``negative`` (one hard negative per anchor)."""
 
     in_batch: ClassVar[bool] = False
-    needs_hard_negative: ClassVar[bool] = True
+    gatherable: ClassVar[bool] = True
+    columns: ClassVar[tuple[str, ...]] = ("anchor", "positive", "negative")
+    optional_columns: ClassVar[tuple[str, ...]] = ()
+    target_network: ClassVar[bool] = False
 
     def __init__(
         self, *, margin: float = 0.2, distance: str = "squared_euclidean", normalize: bool = True
@@ -78,9 +77,7 @@ class TripletLoss(nn.Module):
         self.distance = check_choice("distance", distance, DISTANCES)
         self.normalize = bool(normalize)
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         if negative is None:
             raise CselabError(
                 "triplet needs a hard negative per anchor, but negative is None; "
@@ -97,8 +94,13 @@ class TripletLoss(nn.Module):
         with torch.no_grad():
             d_pos = pairwise_distance(anchor, positive, self.distance, self.normalize)
             d_neg = pairwise_distance(anchor, negative, self.distance, self.normalize)
-            active = (d_pos - d_neg + self.margin > 0).float().mean()
-        return LossOutput(
-            loss,
-            detached(positive_distance=d_pos.mean(), negative_distance=d_neg.mean(), active=active),
-        )
+            active = (d_pos - d_neg + self.margin > 0).to(d_pos.dtype).mean()
+        return loss, {
+            "positive_distance": d_pos.mean(),
+            "negative_distance": d_neg.mean(),
+            "active": active,
+        }
+
+    def gathered_loss_and_parts(self, anchor, positive, negative, gather):
+        """Its own rows: the mean over processes of per-example means is the whole mean."""
+        return self.loss_and_parts(anchor, positive, negative)

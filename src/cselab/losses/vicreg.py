@@ -11,18 +11,14 @@ Li et al.'s modified form is ``vicreg_mod``.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from cselab.losses.base import LossOutput
+from cselab.losses.base import TwoViewLoss
 from cselab.losses.validation import (
     check_non_negative_number,
     check_positive_number,
     check_views,
-    detached,
     reject_negative,
 )
 
@@ -39,11 +35,8 @@ def covariance_term(z: torch.Tensor) -> torch.Tensor:
     return (cov.pow(2).sum() - torch.diagonal(cov).pow(2).sum()) / z.shape[1]
 
 
-class VICReg(nn.Module):
-    """VICReg on the (B, d) embeddings of two views (no hard negatives)."""
-
-    in_batch: ClassVar[bool] = True  # variance/covariance need B ≥ 2
-    needs_hard_negative: ClassVar[bool] = False
+class VICReg(TwoViewLoss):
+    """VICReg on the (B, d) embeddings of two views (no hard negatives; B ≥ 2)."""
 
     def __init__(
         self,
@@ -61,9 +54,7 @@ class VICReg(nn.Module):
         self.gamma = check_positive_number("gamma", gamma)
         self.eps = check_positive_number("eps", eps)
 
-    def forward(
-        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
+    def loss_and_parts(self, anchor, positive, negative):
         reject_negative("vicreg", negative)
         check_views(anchor, positive, min_rows=2)
         invariance = F.mse_loss(anchor, positive)
@@ -77,6 +68,4 @@ class VICReg(nn.Module):
             + self.variance_weight * variance
             + self.covariance_weight * covariance
         )
-        return LossOutput(
-            loss, detached(invariance=invariance, variance=variance, covariance=covariance)
-        )
+        return loss, {"invariance": invariance, "variance": variance, "covariance": covariance}

@@ -28,6 +28,7 @@ from cselab.models.loading import device_problem
 from cselab.models.pooling import POOLINGS
 
 DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
+PAIR_COLUMNS, TRIPLET_COLUMNS = ("anchor", "positive"), ("anchor", "positive", "negative")
 #: Losses the trainer refuses, with the reason (none at present).
 UNSUPPORTED_LOSSES: dict[str, str] = {}
 
@@ -81,6 +82,15 @@ class TrainConfig:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+
+
+def data_columns(config: TrainConfig) -> tuple[str, ...]:
+    """The columns the config's data gives the loss (a hard negative for triplets, and for
+    NLI with ``nli_hard_negatives``)."""
+    hard = config.data_kind == "triplets" or (
+        config.data_kind == "nli" and config.nli_hard_negatives
+    )
+    return TRIPLET_COLUMNS if hard else PAIR_COLUMNS
 
 
 def _bad(name: str, value: object, why: str) -> CselabError:
@@ -160,10 +170,12 @@ def _check_field_types(config: TrainConfig) -> None:
 def validate_config(config: TrainConfig) -> None:
     """Check every field that can be checked without loading the model or the data."""
     from cselab.losses import LOSSES
+    from cselab.losses.base import check_columns, check_declarations
 
     _check_field_types(config)
     if config.loss not in LOSSES:
         raise _bad("loss", config.loss, f"unknown loss; choose one of {sorted(LOSSES)}")
+    loss = check_declarations(LOSSES[config.loss], config.loss)
     if config.loss in UNSUPPORTED_LOSSES:
         raise _bad("loss", config.loss, UNSUPPORTED_LOSSES[config.loss])
     if config.data_kind not in DATA_KINDS:
@@ -185,30 +197,15 @@ def validate_config(config: TrainConfig) -> None:
             )
     if not 0.0 <= config.ema_decay <= 1.0:
         raise _bad("ema_decay", config.ema_decay, "must be in [0, 1]")
-    if config.loss == "byol" and (
-        config.data_kind == "triplets" or (config.data_kind == "nli" and config.nli_hard_negatives)
-    ):
-        raise _bad(
-            "data_kind",
-            config.data_kind,
-            "BYOL uses no hard negatives: use sentences/pairs data (or nli_hard_negatives: false)",
-        )
+    where = f"config field 'data_kind' = {config.data_kind!r}"
+    check_columns(loss, data_columns(config), where, config.loss)
     if config.batch_size < 1:
         raise _bad("batch_size", config.batch_size, "must be >= 1")
-    if getattr(LOSSES[config.loss], "in_batch", False) and config.batch_size < 2:
+    if loss.in_batch and config.batch_size < 2:
         raise _bad(
             "batch_size",
             config.batch_size,
             f"loss {config.loss!r} uses in-batch negatives and needs a batch of at least 2",
-        )
-    if getattr(LOSSES[config.loss], "needs_hard_negative", False) and config.data_kind not in (
-        "triplets",
-        "nli",
-    ):
-        raise _bad(
-            "data_kind",
-            config.data_kind,
-            f"loss {config.loss!r} needs hard negatives: use 'triplets' or 'nli' data",
         )
     if not math.isfinite(config.learning_rate) or config.learning_rate <= 0:
         raise _bad("learning_rate", config.learning_rate, "must be a finite number > 0")

@@ -1,21 +1,27 @@
-"""In-batch negatives gathered across processes, and process-group set-up for torchrun.
+"""Batch statistics gathered across processes, and process-group set-up for torchrun.
 
-With W processes of B examples each, the full-batch InfoNCE loss is the mean over all W·B
-anchors, L = (1/W) Σ_r L_r, where rank r computes L_r, the mean loss of its *local* anchors
-against the *global* candidates C = cat(P_0 … P_{W−1}, N_0 … N_{W−1}) (positives of every
-rank, then hard negatives of every rank). Anchor i of rank r has its positive at row
-r·B + i of C — the same row whether or not hard negatives are gathered, because all
-positives come first; putting each rank's [P_r; N_r] block together instead would shift
-the labels and point anchors at hard negatives.
+With W processes of B examples each, rank r computes L_r with its loss's multi-process form
+(:meth:`cselab.losses.base.Loss.gathered`), and the whole batch's loss is L = (1/W) Σ_r L_r:
 
-Gradients. The rows of C that rank r contributed, e_r, enter every L_s, so
+- candidate losses (InfoNCE, ArcCon, MPT/MET/MAT, ...): L_r is the mean loss of the *local*
+  anchors against the *global* candidates C = cat(P_0 … P_{W−1}, N_0 … N_{W−1})
+  (positives of every rank, then hard negatives of every rank). Anchor i of rank r has its
+  positive at row r·B + i of C — the same row whether or not hard negatives are gathered,
+  because all positives come first; putting each rank's [P_r; N_r] block together instead
+  would shift the labels and point anchors at hard negatives;
+- losses of batch statistics (Barlow Twins, VICReg, alignment/uniformity, ...): every
+  column is gathered and every rank computes the whole batch's loss, L_r = L;
+- per-example losses (triplet): L_r is the mean over the local rows.
+
+Gradients. The rows that rank r contributed, e_r, enter every L_s, and
 ∂L/∂e_r = (1/W) Σ_s ∂L_s/∂e_r. :func:`gather_with_grad` keeps the local slot's graph and
 its backward *sums* the gradients that all ranks computed for that slot (an all-reduce of
 the gathered gradient), so rank r back-propagates Σ_s ∂L_s/∂e_r; DDP then *averages* the
 parameter gradients over ranks, giving (1/W) Σ_r Σ_s ∂L_s/∂e_r · ∂e_r/∂θ = ∂L/∂θ exactly:
-no factor W is needed. (The popular shortcut that only keeps the local slot's graph drops
-the terms s ≠ r; it is exact only if every rank computes the loss of *all* W·B anchors and
-the loss is multiplied by W.)
+no factor W is needed, whichever of the three forms (for L_s = L the sum is W·∂L/∂e_r and
+the average removes the W). (The popular shortcut that only keeps the local slot's graph
+drops the terms s ≠ r; it is exact only if every rank computes the loss of *all* W·B
+anchors and the loss is multiplied by W.)
 """
 
 from __future__ import annotations
@@ -25,21 +31,15 @@ import datetime
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
 from cselab.errors import CselabError
-from cselab.losses.base import LossOutput
-from cselab.losses.info_nce import (
-    InfoNCE,
-    SymmetricInfoNCE,
-    candidate_labels,
-    info_nce_loss,
-    symmetric_info_nce_loss,
-)
+from cselab.losses.base import Parts
+from cselab.losses.candidates import gathered_candidates
 
 ENV_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 T = TypeVar("T")
@@ -110,6 +110,17 @@ def shard_batch(batch: Sequence[T], rank: int, world_size: int) -> list[T]:
     return list(batch[rank * size : (rank + 1) * size])
 
 
+class ProcessGather:
+    """The :class:`cselab.losses.base.Gather` of this process group: :func:`gather_with_grad`."""
+
+    @property
+    def rank(self) -> int:
+        return get_rank()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return gather_with_grad(x)
+
+
 def gather_candidates(
     positive: torch.Tensor, negative: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,53 +129,52 @@ def gather_candidates(
     positive, negative (B, d) local -> candidates cat(P_all (W·B, d)[, N_all (W·B, d)]) and
     labels (B,) = rank·B + arange(B): anchor i's positive, never a hard negative.
     """
-    candidates = gather_with_grad(positive)
-    if negative is not None:
-        candidates = torch.cat([candidates, gather_with_grad(negative)])
-    labels = candidate_labels(positive.shape[0], get_rank() * positive.shape[0], positive.device)
-    return candidates, labels
+    return gathered_candidates(positive, negative, ProcessGather())
+
+
+def multi_process_problem(loss: type | nn.Module) -> str | None:
+    """Why ``loss`` cannot run under several processes, or None when it can (it declares
+    ``gatherable`` and has no trainable parameters of its own, which DDP would not average)."""
+    cls = loss if isinstance(loss, type) else type(loss)
+    if getattr(cls, "gatherable", None) is not True:
+        uses = (
+            "uses in-batch negatives or batch statistics but "
+            if getattr(cls, "in_batch", True)
+            else ""
+        )
+        return f"{uses}declares no gathered form (gatherable)"
+    if isinstance(loss, nn.Module) and any(p.requires_grad for p in loss.parameters()):
+        return "has trainable parameters of its own"
+    return None
 
 
 class GatheredLoss(nn.Module):
-    """A ``LOSSES`` module whose in-batch negatives come from every process.
+    """A ``LOSSES`` module computed in its multi-process form when there are several processes.
 
-    Called like the wrapped loss, ``(anchor, positive, negative=None) -> LossOutput``, on the
-    local (B, d) columns. In-batch losses (InfoNCE, symmetric InfoNCE) see the gathered
-    candidates; losses without in-batch negatives (``in_batch = False``, e.g. triplet) are
-    per-example means and are computed locally (DDP's averaging makes them exact). With
-    one process it is the wrapped loss, whatever it is; with several, other in-batch losses
-    are refused (their local value would not be the full-batch one). Components are those
-    of the local batch.
+    Called like the wrapped loss, ``(anchor, positive, negative=None) -> scalar``, on the
+    local (B, d) columns: with one process it is the wrapped loss, whatever it is; with
+    several, :meth:`~cselab.losses.base.Loss.gathered` (the mean over processes of the
+    values is the whole batch's loss, the gradients too). A loss without that form is
+    refused. ``last_parts`` are the wrapped loss's, from the same computation.
     """
-
-    in_batch: ClassVar[bool] = True
 
     def __init__(self, loss: nn.Module) -> None:
         super().__init__()
-        gatherable = isinstance(loss, (InfoNCE, SymmetricInfoNCE))
-        if get_world_size() > 1 and getattr(loss, "in_batch", False) and not gatherable:
-            raise CselabError(
-                f"loss {type(loss).__name__} uses in-batch negatives but has no gathered form; "
-                "train it on one process"
-            )
+        problem = multi_process_problem(loss) if get_world_size() > 1 else None
+        if problem is not None:
+            raise CselabError(f"loss {type(loss).__name__} {problem}; train it on one process")
         self.loss = loss
+
+    @property
+    def last_parts(self) -> Parts:
+        return self.loss.last_parts  # type: ignore[return-value]
 
     def forward(
         self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor | None = None
-    ) -> LossOutput:
-        if get_world_size() == 1 or not getattr(self.loss, "in_batch", False):
+    ) -> torch.Tensor:
+        if get_world_size() == 1:
             return self.loss(anchor, positive, negative)
-        with torch.no_grad():
-            local = self.loss(anchor, positive, negative)  # validates inputs, gives components
-        candidates, labels = gather_candidates(positive, negative)  # (M, d), (B,)
-        module: Any = self.loss  # InfoNCE or SymmetricInfoNCE (checked in __init__)
-        options = {"temperature": module.temperature, "similarity": module.similarity}
-        if isinstance(self.loss, SymmetricInfoNCE):
-            anchors = gather_with_grad(anchor)  # (W·B, d); pair i of rank r at row r·B + i
-            loss = symmetric_info_nce_loss(anchor, positive, candidates, anchors, labels, **options)
-        else:
-            loss = info_nce_loss(anchor, candidates, labels, **options)
-        return LossOutput(loss, local.components)
+        return self.loss.gathered(anchor, positive, negative, gather=ProcessGather())  # type: ignore[operator]
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,10 @@ from typing import Any
 import torch
 
 from cselab.errors import CselabError
-from cselab.losses.base import LossOutput
 
 Features = torch.Tensor | Mapping[str, torch.Tensor]
 EmbedFn = Callable[[Any], torch.Tensor]
-LossFn = Callable[..., LossOutput]
+LossFn = Callable[..., torch.Tensor]
 
 
 @dataclass
@@ -111,15 +110,16 @@ def gradcache_step(
     *,
     mini_batch_size: int,
     no_sync: Callable[[], AbstractContextManager[Any]] | None = None,
-) -> LossOutput:
+) -> torch.Tensor:
     """One GradCache forward/backward; parameter ``.grad`` receive ∂L/∂θ of the full batch.
 
     ``columns``: the batch's columns (anchor, positive[, negative]) as tokenized features
-    (B rows each); ``embed(features) -> (b, d)``; ``loss_fn(*embeddings) -> LossOutput`` on
-    the full (B, d) columns (a ``LOSSES`` module, or a distributed wrapper). Gradients are
+    (B rows each); ``embed(features) -> (b, d)``; ``loss_fn(*embeddings) -> scalar`` on
+    the full (B, d) columns (a ``LOSSES`` module, or a distributed wrapper; its
+    ``last_parts`` are those of this call). Gradients are
     *added* to ``.grad`` (zero them before, step the optimizer after). ``no_sync``: e.g.
     ``ddp_model.no_sync`` — all but the last re-forward run inside it, so DDP all-reduces
-    once. Returns the loss (detached) and its components.
+    once. Returns the loss (detached).
     """
     check_mini_batch_size(mini_batch_size)
     if not columns:
@@ -140,8 +140,9 @@ def gradcache_step(
     after_first_pass = RngState.capture()
 
     # 2. loss on the full batch, gradients w.r.t. the cached embeddings
-    output = loss_fn(*cached)
-    loss = output.loss
+    loss = loss_fn(*cached)
+    if not isinstance(loss, torch.Tensor):
+        raise CselabError(f"loss_fn must return a scalar tensor, got {type(loss).__name__}")
     if loss.dim() != 0:
         raise CselabError(f"loss_fn must return a scalar loss, got shape {tuple(loss.shape)}")
     if not math.isfinite(float(loss.detach())):
@@ -163,7 +164,7 @@ def gradcache_step(
                 torch.autograd.backward(emb, grads[c][start : start + emb.shape[0]])
             start += emb.shape[0]
     after_first_pass.restore()  # later randomness continues as after a single pass
-    return LossOutput(loss.detach(), output.components)
+    return loss.detach()
 
 
 def sentence_embedding_fn(model: torch.nn.Module) -> EmbedFn:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import inspect
 
 import torch
-from torch import nn
 
 from cselab.errors import CselabError
+from cselab.losses.base import Loss
 from cselab.models.loading import load_model
 from cselab.models.pooling import st_pooling_mode
 from cselab.training.config import UNSUPPORTED_LOSSES, TrainConfig
@@ -42,22 +42,22 @@ def prepare_model(config: TrainConfig, source: str | None = None, device: str | 
 
 
 def loss_arguments(config: TrainConfig) -> dict:
-    """``loss_params`` plus ``temperature`` when the loss takes one."""
+    """``loss_params`` plus the config fields a loss takes by name when its constructor
+    takes them: ``temperature`` (when set) and ``ema_decay``."""
     from cselab.losses import LOSSES
 
     params = dict(config.loss_params)
     accepted = inspect.signature(LOSSES[config.loss]).parameters
     if config.temperature is not None and "temperature" in accepted:
         params.setdefault("temperature", config.temperature)
+    if "ema_decay" in accepted:
+        params.setdefault("ema_decay", config.ema_decay)
     return params
 
 
-def build_loss(config: TrainConfig, model=None, device: str | None = None) -> nn.Module:
+def build_loss(config: TrainConfig, device: str | None = None) -> Loss:
     """Instantiate ``LOSSES[config.loss]``; a bad argument is an error naming the field.
-
-    With ``model``, a BYOL predictor is built for its embedding size at once (so its
-    parameters can join the optimizer and a checkpoint's predictor state can be loaded).
-    """
+    The trainer then calls its ``setup(model)`` hook."""
     from cselab.losses import LOSSES
 
     if config.loss in UNSUPPORTED_LOSSES:
@@ -65,8 +65,6 @@ def build_loss(config: TrainConfig, model=None, device: str | None = None) -> nn
             f"config field 'loss' = {config.loss!r}: {UNSUPPORTED_LOSSES[config.loss]}"
         )
     params = loss_arguments(config)
-    if config.loss == "byol" and model is not None:
-        params.setdefault("dim", model.get_sentence_embedding_dimension())
     try:
         return LOSSES[config.loss](**params).to(device or config.device)
     except TypeError as exc:

@@ -6,8 +6,9 @@ With ``WORLD_SIZE = W > 1`` in the environment every rank:
 - seeds python/numpy/torch with ``seed + rank`` (independent dropout masks per rank);
 - wraps the encoder in ``DistributedDataParallel`` (gradients averaged over ranks);
 - takes its contiguous share of every **global** batch (``batch_size`` counts all ranks);
-- computes the loss of its anchors against the candidates gathered from every rank
-  (:class:`~cselab.training.distributed.GatheredLoss`), which gives the loss and gradients
+- computes its share of the loss in the loss's multi-process form (its anchors against
+  every rank's candidates, or the whole batch gathered;
+  :class:`~cselab.training.distributed.GatheredLoss`), which gives the loss and gradients
   of one process with the whole batch (derivation in docs/scaling.md).
 
 Rank 0 alone writes the run directory (config, metrics, probes, checkpoints); the other
@@ -30,6 +31,7 @@ from cselab.training.distributed import (
     DistributedEnv,
     GatheredLoss,
     init_distributed,
+    multi_process_problem,
     shard_batch,
     teardown_distributed,
 )
@@ -44,18 +46,14 @@ def check_parallel_config(config: TrainConfig, world_size: int) -> None:
     if world_size == 1:
         return
     from cselab.losses import LOSSES
-    from cselab.losses.info_nce import InfoNCE, SymmetricInfoNCE
 
-    loss = LOSSES[config.loss]
-    gatherable = isinstance(loss, type) and issubclass(loss, (InfoNCE, SymmetricInfoNCE))
-    if getattr(loss, "in_batch", False) and not gatherable:
+    problem = multi_process_problem(LOSSES[config.loss])
+    if problem is not None:
         raise _bad(
             "loss",
             config.loss,
-            f"its in-batch statistics cannot be gathered across WORLD_SIZE={world_size} "
-            "processes (only info_nce, symmetric_info_nce and losses without in-batch "
-            "negatives can); train it on one process, with gradcache_mini_batch for a "
-            "large batch",
+            f"cannot be gathered across WORLD_SIZE={world_size} processes: it {problem}; "
+            "train it on one process, with gradcache_mini_batch for a large batch",
         )
     if config.batch_size % world_size:
         raise _bad(
@@ -104,11 +102,12 @@ class Processes:
         return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
 
     def wrap_loss(self, loss: nn.Module, config: TrainConfig) -> nn.Module:
-        """GatheredLoss for W > 1; a loss with its own parameters is refused (not averaged)."""
+        """GatheredLoss for W > 1 (a loss without a multi-process form is refused)."""
         if self.world_size == 1:
             return loss
-        if any(True for _ in loss.parameters()):
-            raise _bad("loss", config.loss, "has trainable parameters; train it on one process")
+        problem = multi_process_problem(loss)
+        if problem is not None:
+            raise _bad("loss", config.loss, f"it {problem}; train it on one process")
         return GatheredLoss(loss)
 
     def barrier(self) -> None:

@@ -51,7 +51,7 @@ def has_module(name: str) -> bool:
         return False
 
 
-def _has_gradient_parts(loss: str) -> bool:
+def gradient_parts_exist(loss: str) -> bool:
     """True when :mod:`cselab.gradients` decomposes this loss (Li et al. 2024)."""
     if not has_module("cselab.gradients.parts"):
         return False
@@ -91,7 +91,7 @@ def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> Pro
                 f"{config.probe_max_sentences})"
             )
         probes.corpus_name = corpus.name
-    if config.probe_gradients and _has_gradient_parts(config.loss):
+    if config.probe_gradients and gradient_parts_exist(config.loss):
         probes.gradient_batch = list(examples[: max(2, min(config.batch_size, len(examples)))])
     return probes
 
@@ -122,19 +122,19 @@ def geometry_rows(model, sentences: Sequence[str], corpus: str) -> list[dict]:
     ]
 
 
-def gradient_rows(model, loss_name: str, loss_params: dict, batch, embed) -> list[dict]:
+def gradient_rows(model, loss_name: str, loss_params: dict, batch) -> list[dict]:
     from cselab.gradients.summaries import gradient_summary
+    from cselab.training.step import embed_examples
 
-    anchor, positive, negative = embed(model, batch)  # (B, d) each, no graph
+    anchor, positive, negative = embed_examples(model, batch)  # (B, d) each, no graph
     with torch.enable_grad():
         summary = gradient_summary(loss_name, anchor, positive, negative, **loss_params)
     return [_row(f"grad/{name}", value) for name, value in summary.items()]
 
 
-def run_probes(
-    model, probes: ProbeSet, config: TrainConfig, loss_params: dict, embed
-) -> list[dict]:
-    """All probes at the current weights; rows carry metric, value, layer, corpus."""
+def run_probes(model, probes: ProbeSet, loss_name: str, loss_params: dict) -> list[dict]:
+    """All probes at the current weights; rows carry metric, value, layer, corpus.
+    ``loss_name`` and ``loss_params`` say whose gradient parts the gradient batch gets."""
     start = time.perf_counter()
     rows: list[dict] = []
     was_training = model.training
@@ -146,7 +146,7 @@ def run_probes(
             if probes.sentences is not None:
                 rows += geometry_rows(model, probes.sentences, probes.corpus_name)
             if probes.gradient_batch is not None:
-                rows += gradient_rows(model, config.loss, loss_params, probes.gradient_batch, embed)
+                rows += gradient_rows(model, loss_name, loss_params, probes.gradient_batch)
     finally:
         model.train(was_training)
     rows.append(_row("probe_seconds", time.perf_counter() - start))

@@ -53,6 +53,23 @@ def drop_after(path: str | os.PathLike[str], step: int) -> None:
         write_table(frame[frame["step"] <= step], target)
 
 
+class RunLog:
+    """The one place a run's rows are written: ``metrics.csv`` (and TensorBoard), each row
+    stamped with the run, step and model; only where ``enabled`` (rank 0)."""
+
+    def __init__(self, run_dir: Path, run: str, model: str, *, enabled: bool, tensorboard: bool):
+        self.path = Path(run_dir) / METRICS_FILE
+        self.run, self.model = run, model
+        self.enabled = enabled
+        self.board = Tensorboard(Path(run_dir), tensorboard and enabled)
+
+    def log(self, rows: list[dict], step: int) -> None:
+        if self.enabled:
+            stamp = {"run": self.run, "step": step, "model": self.model}
+            append_rows(self.path, [{**stamp, **row} for row in rows])
+            self.board.log(rows, step)
+
+
 class Tensorboard:
     """The same rows as TensorBoard scalars, when ``tensorboard: true`` (rank 0 only)."""
 

@@ -6,11 +6,15 @@ every RNG stream and of the data order (a seeded, duplicate-free batch order reb
 embeddings (anchor, positive, negative) rather than feature dicts. The loop is the
 textbook one — AdamW, linear warm-up then linear decay, gradient clipping — and its speed
 is measured against the sentence-transformers trainer in ``benchmarks/training_speed.py``.
+(cselab's losses and probes also work inside that trainer:
+:mod:`cselab.integrations.sentence_transformers`.)
 
-One step is :func:`cselab.training.step.loss_and_backward` (a forward per column, or GradCache).
-Under torchrun each rank trains its share of the global batch against candidates gathered
-from every rank (:mod:`cselab.training.parallel`); BYOL adds an EMA target encoder
-(:mod:`cselab.training.byol_target`).
+The loop, each piece a function: :func:`cselab.training.step.train_step` (one optimizer
+step, returning the global loss and its parts), :func:`log_window` (training rows and
+probes, through the run's one :class:`~cselab.training.run_log.RunLog`),
+:func:`cselab.training.state.save_train_state` (the one place a checkpoint is written from
+the :class:`~cselab.training.state.TrainState`). Under torchrun each rank trains its share
+of the global batch in the loss's multi-process form (:mod:`cselab.training.parallel`).
 """
 
 from __future__ import annotations
@@ -26,18 +30,11 @@ import yaml
 
 from cselab.errors import CselabError
 from cselab.training.batching import epoch_batches
-from cselab.training.byol_target import EmaTarget, symmetric_byol
-from cselab.training.checkpoints import (
-    latest_checkpoint,
-    load_trainer_state,
-    rng_state,
-    save_checkpoint,
-    set_rng_state,
-)
+from cselab.training.checkpoints import latest_checkpoint
 from cselab.training.config import TrainConfig, save_config, validate_config
 from cselab.training.data import read_training_data
 from cselab.training.distributed import read_env
-from cselab.training.model_setup import build_loss, build_optimizer, loss_arguments, prepare_model
+from cselab.training.model_setup import build_loss, loss_arguments
 from cselab.training.parallel import (
     Processes,
     check_parallel_config,
@@ -45,17 +42,21 @@ from cselab.training.parallel import (
     start_processes,
 )
 from cselab.training.probes import ProbeSet, build_probes, run_probes
-from cselab.training.resume import check_fresh_start, check_resumable, resumed_rng
+from cselab.training.resume import check_fresh_start, check_resumable
 from cselab.training.run_log import (
-    METRICS_FILE,
-    Tensorboard,
-    append_rows,
+    RunLog,
     drop_after,
     progress_bar,
     record_session,
     training_rows,
 )
-from cselab.training.step import embed_examples, loss_and_backward
+from cselab.training.state import (
+    TrainState,
+    build_train_state,
+    restore_train_state,
+    save_train_state,
+)
+from cselab.training.step import train_step
 
 
 @dataclass
@@ -120,11 +121,14 @@ def train(config: TrainConfig) -> TrainResult:
         procs.close()
 
 
+def due(every: int | None, done: int, final: bool) -> bool:
+    """Whether a thing done every ``every`` steps (and at the last one) is due after ``done``."""
+    return every is not None and (done % every == 0 or final)
+
+
 def _train(config: TrainConfig, procs: Processes, examples, plan, probes) -> TrainResult:
     device = rank_device(config.device, procs.env)
-    params = loss_arguments(config)
     run_dir = Path(config.output_dir)
-    metrics = run_dir / METRICS_FILE
     found = latest_checkpoint(run_dir)
     procs.agree(found[0] if found else None, f"the last checkpoint in {str(run_dir)!r}")
     seed_everything(config.seed + procs.rank)  # rank 0 (and one process): the seed itself
@@ -132,121 +136,87 @@ def _train(config: TrainConfig, procs: Processes, examples, plan, probes) -> Tra
         check_resumable(config, found[1])
     else:
         check_fresh_start(config, run_dir)
-    model = prepare_model(config, source=str(found[1]) if found else None, device=device)
-    loss_fn = build_loss(config, model=model, device=device)
-    step_loss = procs.wrap_loss(loss_fn, config)
-    target = EmaTarget(model, config.ema_decay) if config.loss == "byol" else None
-    encoder = procs.wrap_model(model, device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = build_optimizer(trainable + list(loss_fn.parameters()), config)
-    from transformers import get_linear_schedule_with_warmup
-
-    scheduler = get_linear_schedule_with_warmup(optimizer, config.warmup_steps, len(plan))
-    board = Tensorboard(run_dir, config.tensorboard and procs.is_main)
-    start, totals = 0, {"loss_sum": 0.0, "loss_count": 0, "train_seconds": 0.0, "sentences": 0}
-    components: dict[str, float] = {}
-
-    def log(rows: list[dict], step: int) -> None:
-        stamped = [{"run": config.name, "step": step, "model": config.model, **r} for r in rows]
-        append_rows(metrics, stamped)
-        board.log(rows, step)
-
+    state = build_train_state(config, device, len(plan), source=found[1] if found else None)
+    log = RunLog(
+        run_dir, config.name, config.model, enabled=procs.is_main, tensorboard=config.tensorboard
+    )
     if found is not None:
-        state = load_trainer_state(found[1])
-        loss_fn.load_state_dict(state["loss"])
-        if "optimizer" in state:  # absent from a finished run's final checkpoint
-            optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(resumed_rng(state, found[1], procs))
-        if target is not None:
-            target.load_state_dict(state["byol_target"])
-        start, totals = int(state["step"]), dict(state["totals"])
-        components = dict(state["components"])
+        restore_train_state(state, found[1], procs)
         if procs.is_main:
-            drop_after(metrics, start)
+            drop_after(log.path, state.step)
     elif procs.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        if metrics.exists():
-            metrics.unlink()
-        save_config(config, run_dir / "config.yaml")
+        start_run_dir(config, run_dir, log.path)
         if config.probe_every is not None:
-            log(run_probes(model, probes, config, params, embed_examples), 0)
-    if procs.is_main and start < len(plan):
-        record_session(run_dir, config.name, start, procs.world_size)
+            log.log(run_probes(state.model, probes, config.loss, loss_arguments(config)), 0)
+    if procs.is_main and state.step < len(plan):
+        record_session(run_dir, config.name, state.step, procs.world_size)
     procs.barrier()
-    config_yaml = yaml.safe_dump(config.to_dict(), sort_keys=False)
-    model.train()
-    progress = progress_bar(config.name, start, len(plan), config.progress and procs.is_main)
-    for step in range(start, len(plan)):
-        tick = time.perf_counter()
-        batch = procs.shard([examples[i] for i in plan[step]])
-        objective = step_loss
-        if target is not None:
-            objective = symmetric_byol(loss_fn, *target.embed(batch))
-        output = loss_and_backward(
-            model, objective, batch, config.gradcache_mini_batch, encoder=encoder
-        )
-        if config.max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(trainable, config.max_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        if target is not None:
-            target.update(model)
-        names = list(output.components)
-        loss_value, *parts = procs.mean(
-            [float(output.loss.detach())] + [float(output.components[n]) for n in names]
-        )
-        totals["loss_sum"] += loss_value
-        totals["loss_count"] += 1
-        for name, value in zip(names, parts, strict=True):
-            components[name] = components.get(name, 0.0) + value
-        totals["train_seconds"] += time.perf_counter() - tick
-        totals["sentences"] += len(plan[step])
-        done = step + 1
-        progress.update(1)
-        progress.set_postfix(
-            loss=f"{loss_value:.4f}",
-            sent_per_s=f"{totals['sentences'] / totals['train_seconds']:.0f}",
-        )
-        final = done == len(plan)
-        probe_due = config.probe_every is not None and (done % config.probe_every == 0 or final)
-        if probe_due:
-            if procs.is_main:
-                rows = training_rows(totals, components, scheduler.get_last_lr()[0])
-                rows += run_probes(model, probes, config, params, embed_examples)
-                log(rows, done)
-            totals["loss_sum"], totals["loss_count"], components = 0.0, 0, {}
-        if done % config.checkpoint_every == 0 or final:
-            rngs = procs.gather(rng_state())  # every rank's dropout stream
-            if procs.is_main:
-                state = {
-                    "step": done,
-                    "totals": totals,
-                    "components": components,
-                    "loss": loss_fn.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": rngs[0],
-                    "world_size": procs.world_size,
-                }
-                if not final:  # a finished run never resumes: no Adam moments to write
-                    state["optimizer"] = optimizer.state_dict()
-                if procs.world_size > 1:
-                    state["rng_ranks"] = rngs
-                if target is not None:
-                    state["byol_target"] = target.state_dict()
-                save_checkpoint(
-                    run_dir, done, model, state, config_yaml, keep=config.keep_checkpoints
-                )
-        if probe_due or done % config.checkpoint_every == 0 or final:
-            procs.barrier()  # the other ranks wait while rank 0 writes
-    progress.close()
-    seconds = totals["train_seconds"]
+    run_steps(state, config, procs, examples, plan, probes, log, device)
+    seconds = state.totals["train_seconds"]
     return TrainResult(
         run_dir=run_dir,
         steps=len(plan),
         resumed_from=found[0] if found else None,
         train_seconds=seconds,
-        sentences_per_second=totals["sentences"] / seconds if seconds else 0.0,
-        model=model,
+        sentences_per_second=state.totals["sentences"] / seconds if seconds else 0.0,
+        model=state.model,
     )
+
+
+def start_run_dir(config: TrainConfig, run_dir: Path, metrics: Path) -> None:
+    """A fresh run's folder: its config, and no table of an earlier attempt."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if metrics.exists():
+        metrics.unlink()
+    save_config(config, run_dir / "config.yaml")
+
+
+def run_steps(
+    state: TrainState, config: TrainConfig, procs: Processes, examples, plan, probes, log, device
+) -> None:
+    """Steps ``state.step`` … ``len(plan)``: train, log and probe, checkpoint."""
+    objective = procs.wrap_loss(state.loss, config)
+    encoder = procs.wrap_model(state.model, device)
+    run_dir = Path(config.output_dir)
+    config_yaml = yaml.safe_dump(config.to_dict(), sort_keys=False)
+    state.model.train()
+    progress = progress_bar(config.name, state.step, len(plan), config.progress and procs.is_main)
+    for step in range(state.step, len(plan)):
+        tick = time.perf_counter()
+        batch = procs.shard([examples[i] for i in plan[step]])
+        loss, parts = train_step(
+            state,
+            batch,
+            objective,
+            encoder=encoder,
+            procs=procs,
+            mini_batch=config.gradcache_mini_batch,
+            max_grad_norm=config.max_grad_norm,
+        )
+        state.record(loss, parts, time.perf_counter() - tick, len(plan[step]))
+        progress.update(1)
+        speed = state.totals["sentences"] / state.totals["train_seconds"]
+        progress.set_postfix(loss=f"{loss:.4f}", sent_per_s=f"{speed:.0f}")
+        final = state.step == len(plan)
+        probe_due = due(config.probe_every, state.step, final)
+        checkpoint_due = due(config.checkpoint_every, state.step, final)
+        if probe_due:
+            log_window(state, config, procs, probes, log)
+        if checkpoint_due:
+            keep = config.keep_checkpoints
+            save_train_state(state, run_dir, procs, config_yaml, final=final, keep=keep)
+        if probe_due or checkpoint_due:
+            procs.barrier()  # the other ranks wait while rank 0 writes
+    progress.close()
+
+
+def log_window(
+    state: TrainState, config: TrainConfig, procs: Processes, probes: ProbeSet, log: RunLog
+) -> None:
+    """Rank 0 logs the mean loss and parts since the last probe, and the probes; then every
+    rank starts a new window."""
+    if procs.is_main:
+        rows = training_rows(state.totals, state.parts, state.scheduler.get_last_lr()[0])
+        rows += run_probes(state.model, probes, config.loss, loss_arguments(config))
+        log.log(rows, state.step)
+    state.start_window()

@@ -1,0 +1,1 @@
+"""cselab inside other tools: :mod:`cselab.integrations.sentence_transformers`."""
