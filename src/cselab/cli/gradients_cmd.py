@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cselab.gradients.grid_request import GridRequest, run_request
 from cselab.gradients.li2024 import (
     DEFAULT_NEG_GRID,
     DEFAULT_POS_GRID,
@@ -16,7 +17,6 @@ from cselab.gradients.li2024 import (
     PAPER_POS_GRID,
 )
 from cselab.gradients.outputs import write_gradient_outputs
-from cselab.gradients.protocols import GridRequest, run_request
 from cselab.report.gradient_figures import write_gradient_figures
 
 

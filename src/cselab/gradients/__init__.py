@@ -5,6 +5,7 @@ of ``cselab.losses.LOSSES``.
 """
 
 from cselab.gradients.grid import gradient_grid
+from cselab.gradients.grid_request import GridRequest, run_request
 from cselab.gradients.li2024 import Li2024Settings, li2024_grid
 from cselab.gradients.parts import (
     PARTS,
@@ -13,7 +14,6 @@ from cselab.gradients.parts import (
     compute_parts,
     unified_descent,
 )
-from cselab.gradients.protocols import GridRequest, run_request
 from cselab.gradients.summaries import gradient_summary
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cselab.errors import CselabError
-from cselab.gradients.protocols import GridRequest, run_request
+from cselab.gradients.grid_request import GridRequest, run_request
 
 
 def test_li2024_defaults_are_the_authors_settings():
