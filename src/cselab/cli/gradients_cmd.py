@@ -58,7 +58,6 @@ def gradients(
     seed: int = typer.Option(0, help="seed of the sampled rows"),
 ) -> None:
     """Dissipation, weight and ratio of the unified gradient (Li et al. 2024) over a grid."""
-    out.mkdir(parents=True, exist_ok=True)  # a bad --out fails before the work
     request = GridRequest(
         protocol, losses or (), pos_grid, neg_grid, temperature or (), weight_temperature or (),
         rows, negatives, pos_std, neg_std, margin, seed,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cselab.io.atomic import write_text
 from cselab.results.provenance import provenance
 from cselab.results.table import write_table
 
@@ -23,9 +24,6 @@ def write_gradient_outputs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = write_table(table, out / TABLE_FILE)
-    summary = out / SUMMARY_FILE
-    tmp = summary.with_name(summary.name + ".tmp")
     record = {"kind": "cselab-gradients", **settings, **provenance()}
-    tmp.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, summary)
-    return [csv, summary]
+    text = json.dumps(record, indent=2, default=str)
+    return [csv, write_text(out / SUMMARY_FILE, text, what="summary")]

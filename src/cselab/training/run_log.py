@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from cselab.io.atomic import write_text
 from cselab.results.provenance import provenance
 from cselab.results.table import concat_tables, make_table, read_table, write_table
 
@@ -30,9 +31,7 @@ def record_session(run_dir: Path, name: str, start_step: int, world_size: int) -
     session = {"start_step": start_step, "world_size": world_size, **provenance()}
     summary["sessions"].append(session)
     summary["versions"] = session["versions"]  # the latest, shown by `cselab report`
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(summary, indent=2), what="run summary")
 
 
 def append_rows(path: str | os.PathLike[str], rows: Iterable[Mapping[str, object]]) -> None:
