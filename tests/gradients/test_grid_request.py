@@ -25,15 +25,20 @@ def test_li2024_defaults_are_the_authors_settings():
     assert paper["losses"] == ["info_nce", "arccon", "mpt", "met", "mat", "sg_surrogate"]
 
 
-def test_cosine_protocol_and_progress():
-    seen = []
+def test_cosine_protocol_and_bad_input_before_any_progress(capsys):
+    from cselab import progress
+
     request = GridRequest("cosine", ["met"], "0.8", "0.2", rows=8, negatives=1, neg_std=0.0)
-    table, settings = run_request(request, progress=lambda done, total: seen.append(done))
+    with progress.showing("lines"):
+        table, settings = run_request(request)
+        assert capsys.readouterr().err.splitlines()[0] == "cosine gradient grid (1 cells) ..."
+        for bad in (GridRequest("cosine", ["info_nce"], temperatures=[0.0]),
+                    GridRequest(losses=["arccon"], temperatures=[-1.0]),
+                    GridRequest("cosine", ["info_nce"], rows=10**9)):  # fmt: skip
+            with pytest.raises(CselabError):
+                run_request(bad)
+        assert capsys.readouterr().err == ""  # refused before a task started
     assert settings["rows"] == 8 and set(table["protocol"]) == {"cosine"}
-    assert seen == []  # only li2024 reports cells
-    run_request(GridRequest(losses=["mpt"], pos_grid="0.2,0.3", neg_grid="0.5", rows=5),
-                progress=lambda done, total: seen.append((done, total)))  # fmt: skip
-    assert seen[-1] == (3, 3)
 
 
 @pytest.mark.parametrize(

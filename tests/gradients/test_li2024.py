@@ -192,16 +192,21 @@ def test_bad_requests_are_named_before_any_work():
     assert work_units([0.1, 0.2], [0.3, 0.4, 0.5]) == 6 + 3
 
 
-def test_a_loss_module_and_the_progress_count():
+def test_a_loss_module_and_the_progress_count(capsys):
+    from cselab import progress
     from cselab.losses import LOSSES
 
-    done = []
     settings = Li2024Settings(rows=20, weight_temperatures=(0.1,))
-    table = li2024_grid(
-        [LOSSES["mpt"](margin=0.5), "sg_surrogate"], [0.1, 0.3], [0.2, 0.6], settings=settings,
-        progress=done.append,
-    )  # fmt: skip
-    assert sum(done) == work_units([0.1, 0.3], [0.2, 0.6])
+    with progress.showing("lines", interval=0.0):
+        table = li2024_grid(
+            [LOSSES["mpt"](margin=0.5), "sg_surrogate"], [0.1, 0.3], [0.2, 0.6],
+            settings=settings,
+        )  # fmt: skip
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "li2024 gradient grid (6 cells) ..."
+    assert any(line.startswith("li2024 gradient grid: 6/6 cells (100 %)") for line in lines)
+    assert lines[-1].startswith("li2024 gradient grid: done")
+    assert work_units([0.1, 0.3], [0.2, 0.6]) == 6
     with_margin = li2024_grid(["mpt"], [0.1, 0.3], [0.2, 0.6], settings=settings,
                               params={"mpt": {"margin": 0.5}})  # fmt: skip
     mpt = table[table["run"] == "mpt"]

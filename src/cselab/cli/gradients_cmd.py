@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cselab.gradients.grid_request import GridRequest, run_request
 from cselab.gradients.li2024 import (
@@ -17,6 +15,7 @@ from cselab.gradients.li2024 import (
     PAPER_POS_GRID,
 )
 from cselab.gradients.outputs import write_gradient_outputs
+from cselab.report.figure_events import figures_task
 from cselab.report.gradient_figures import write_gradient_figures
 
 
@@ -62,12 +61,8 @@ def gradients(
         protocol, losses or (), pos_grid, neg_grid, temperature or (), weight_temperature or (),
         rows, negatives, pos_std, neg_std, margin, seed,
     )  # fmt: skip
-    columns = (TextColumn("gradient grid"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("grid", total=None)
-        table, settings = run_request(
-            request, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+    table, settings = run_request(request)
     written = write_gradient_outputs(table, out, settings)
-    figures = write_gradient_figures(table, out)
+    with figures_task("writing figures"):
+        figures = write_gradient_figures(table, out)
     typer.echo(f"wrote {written[0]}, {written[1].name} and {len(figures)} figure(s) to {out}")

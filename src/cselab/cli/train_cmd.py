@@ -1,4 +1,9 @@
-"""`cselab train [--config RUN.yaml] [flags]`: train with checkpoints and probes; resumes."""
+"""`cselab train [--config RUN.yaml] [flags]`: train with checkpoints and probes; resumes.
+
+A flag left out takes the YAML config's value, else the default of
+:class:`cselab.training.config.TrainConfig`; the help shows those defaults and lists the
+loss names and every field that only ``--set`` reaches.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,90 @@ from pathlib import Path
 
 import typer
 
+from cselab.cli.common_options import is_quiet
+from cselab.losses import LOSSES
+from cselab.training.config import DATA_KINDS, FIELDS
+
+#: Config fields that have a flag of their own (the rest are reached with --set).
+FLAG_FIELDS = (
+    "model", "loss", "data", "data_kind", "pooling", "temperature", "batch_size",
+    "learning_rate", "warmup_steps", "max_steps", "epochs", "seed", "max_seq_length",
+    "output_dir", "checkpoint_every", "probe_every", "dev_data", "probe_corpus",
+    "gradcache_mini_batch", "device",
+)  # fmt: skip
+
+
+def default(name: str) -> str:
+    """``(default: 64)``: the config default of field ``name`` (``null`` for None)."""
+    field = FIELDS[name]
+    value = field.default_factory() if callable(field.default_factory) else field.default
+    return f"(default: {'null' if value is None else value})"
+
+
+def other_fields() -> str:
+    """The fields reached only by ``--set`` (or the YAML file), with their defaults."""
+    names = [name for name in FIELDS if name not in FLAG_FIELDS]
+    return "Other config fields (--set FIELD=VALUE): " + ", ".join(
+        f"{name} {default(name)[1:-1].replace('default: ', '= ')}" for name in names
+    )
+
 
 def train(
     config: Path | None = typer.Option(None, "--config", "-c", help="YAML config file."),
-    model: str | None = typer.Option(None, help="Hugging Face id, model name or local dir."),
-    loss: str | None = typer.Option(None, help="Objective: a name in cselab.losses.LOSSES."),
+    model: str | None = typer.Option(
+        None, help=f"Hugging Face id, model name or local dir. {default('model')}"
+    ),
+    loss: str | None = typer.Option(
+        None, help=f"Objective: {', '.join(LOSSES)}. {default('loss')}"
+    ),
     data: str | None = typer.Option(None, help="Training data file."),
     data_kind: str | None = typer.Option(
-        None, help="sentences, pairs, triplets, nli or scored_pairs."
+        None, help=f"{', '.join(DATA_KINDS)}. {default('data_kind')}"
     ),
     pooling: str | None = typer.Option(None, help="mean, cls or max (default: the model's)."),
-    temperature: float | None = typer.Option(None, help="τ of the loss (scale = 1/τ)."),
-    batch_size: int | None = typer.Option(None, help="Examples per step (in-batch negatives)."),
-    learning_rate: float | None = typer.Option(None, "--lr", help="AdamW learning rate."),
-    warmup_steps: int | None = typer.Option(None, help="Linear warm-up steps."),
-    max_steps: int | None = typer.Option(None, "--steps", help="Stop after this many steps."),
-    epochs: int | None = typer.Option(None, help="Epochs (when --steps is not given)."),
-    seed: int | None = typer.Option(None, help="Seed of every random choice."),
-    max_seq_length: int | None = typer.Option(None, help="Truncate sentences to this length."),
-    output_dir: str | None = typer.Option(None, "--out", "-o", help="Run directory."),
-    checkpoint_every: int | None = typer.Option(None, help="Checkpoint every N steps."),
-    probe_every: int | None = typer.Option(None, help="Probe every N steps."),
-    dev_data: str | None = typer.Option(None, help="STS-B style dev file for Spearman probes."),
-    probe_corpus: str | None = typer.Option(None, help="Sentences for geometry probes."),
-    gradcache_mini_batch: int | None = typer.Option(
-        None, help="GradCache mini-batch size (same gradient, less memory)."
+    temperature: float | None = typer.Option(
+        None, help="τ of the loss (scale = 1/τ). (default: null = the loss's own, 0.05)"
     ),
-    device: str | None = typer.Option(None, help="torch device."),
+    batch_size: int | None = typer.Option(
+        None, help=f"Examples per step (in-batch negatives). {default('batch_size')}"
+    ),
+    learning_rate: float | None = typer.Option(
+        None, "--lr", help=f"AdamW learning rate. {default('learning_rate')}"
+    ),
+    warmup_steps: int | None = typer.Option(
+        None, help=f"Linear warm-up steps. {default('warmup_steps')}"
+    ),
+    max_steps: int | None = typer.Option(
+        None, "--steps", help=f"Stop after this many steps. {default('max_steps')}"
+    ),
+    epochs: int | None = typer.Option(
+        None, help=f"Epochs (when --steps is not given). {default('epochs')}"
+    ),
+    seed: int | None = typer.Option(None, help=f"Seed of every random choice. {default('seed')}"),
+    max_seq_length: int | None = typer.Option(
+        None, help=f"Truncate sentences to this length. {default('max_seq_length')}"
+    ),
+    output_dir: str | None = typer.Option(
+        None, "--out", "-o", help=f"Run directory. {default('output_dir')}"
+    ),
+    checkpoint_every: int | None = typer.Option(
+        None, help=f"Checkpoint every N steps. {default('checkpoint_every')}"
+    ),
+    probe_every: int | None = typer.Option(
+        None, help=f"Probe every N steps (null: no probes). {default('probe_every')}"
+    ),
+    dev_data: str | None = typer.Option(
+        None, help="STS-B style dev file for Spearman probes (needs probes on)."
+    ),
+    probe_corpus: str | None = typer.Option(
+        None, help="Sentences for geometry probes. (default: the shipped corpus)"
+    ),
+    gradcache_mini_batch: int | None = typer.Option(
+        None,
+        help=f"GradCache mini-batch size (same gradient, less memory). "
+        f"{default('gradcache_mini_batch')}",
+    ),
+    device: str | None = typer.Option(None, help=f"torch device. {default('device')}"),
     assignments: list[str] | None = typer.Option(
         None, "--set", help="Any other config field: FIELD=VALUE (YAML value), repeatable."
     ),
@@ -62,6 +124,7 @@ def train(
         probe_corpus=probe_corpus,
         gradcache_mini_batch=gradcache_mini_batch,
         device=device,
+        progress=False if is_quiet() else None,
     )
     result = run_training(load_config(config, flags, assignments=parse_assignments(assignments)))
     resumed = f" (resumed from step {result.resumed_from})" if result.resumed_from else ""
@@ -69,3 +132,6 @@ def train(
         f"trained {result.steps} steps{resumed}: {result.run_dir} "
         f"({result.sentences_per_second:.1f} examples/s)"
     )
+
+
+train.epilog = other_fields()  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ empty for losses without one) and ``protocol`` = "cosine".
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from cselab import progress
 from cselab.errors import CselabError
 from cselab.gradients.loss_spec import LossLike, keyword_parameters, resolve_loss
 from cselab.gradients.memory import check_cell_fits
@@ -98,6 +100,20 @@ def sample_rows(mu_pos, mu_neg, *, rows, negatives, neg_std, generator) -> torch
     return torch.cat([positive, negative], dim=1)
 
 
+def with_temperature(params: dict, tau: float | None) -> dict:
+    """``params`` with ``temperature`` = τ (unchanged for a loss without one)."""
+    return dict(params) if tau is None else {**params, "temperature": tau}
+
+
+def check_parameters(name: str, params: dict, taus: Sequence[float | None]) -> None:
+    """Bad hyper-parameters fail here, on a one-row example, before any grid work."""
+    scores = torch.tensor([[0.5, 0.1]], dtype=torch.float64)
+    for tau in taus:
+        compute_parts(
+            name, scores, torch.zeros(1, dtype=torch.long), **with_temperature(params, tau)
+        )
+
+
 def check_sizes(rows: int, negatives: int) -> None:
     """At least one row and one negative, and one cell that fits in memory."""
     if rows < 1 or negatives < 1:
@@ -129,25 +145,28 @@ def gradient_grid(
     generator = torch.Generator().manual_seed(seed)
     labels = torch.zeros(rows, dtype=torch.long)
     records = []
-    for tau in loss_temperatures(name, params, temperatures):
-        cell_params = dict(params) if tau is None else {**params, "temperature": tau}
-        for pos in mu_pos:
-            for neg in mu_neg:
-                scores = sample_rows(
-                    pos, neg, rows=rows, negatives=negatives, neg_std=neg_std, generator=generator
+    taus = loss_temperatures(name, params, temperatures)
+    check_parameters(name, params, taus)
+    cells = len(taus) * len(mu_pos) * len(mu_neg)
+    with progress.task("cosine gradient grid", total=cells, unit="cells") as task:
+        for tau, pos, neg in itertools.product(taus, mu_pos, mu_neg):
+            cell_params = with_temperature(params, tau)
+            scores = sample_rows(
+                pos, neg, rows=rows, negatives=negatives, neg_std=neg_std, generator=generator
+            )
+            parts = compute_parts(name, scores, labels, **cell_params)
+            summary = summarise_parts(parts, scores, labels)
+            for metric in GRID_METRICS:
+                records.append(
+                    {
+                        "run": name,
+                        "metric": metric,
+                        "value": float(summary[metric].mean()),
+                        "mu_pos": pos,
+                        "mu_neg": neg,
+                        "temperature": math.nan if tau is None else tau,
+                        "protocol": PROTOCOL,
+                    }
                 )
-                parts = compute_parts(name, scores, labels, **cell_params)
-                summary = summarise_parts(parts, scores, labels)
-                for metric in GRID_METRICS:
-                    records.append(
-                        {
-                            "run": name,
-                            "metric": metric,
-                            "value": float(summary[metric].mean()),
-                            "mu_pos": pos,
-                            "mu_neg": neg,
-                            "temperature": math.nan if tau is None else tau,
-                            "protocol": PROTOCOL,
-                        }
-                    )
+            task.advance()
     return make_table(records)

@@ -8,7 +8,7 @@ optional sizes) run under one of the two protocols, with the settings it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -47,7 +47,7 @@ def _margin_params(losses: Sequence[str], margin: float | None) -> dict[str, dic
     return {losses[0]: {"margin": margin}}
 
 
-def _run_li2024(request: GridRequest, progress) -> tuple[pd.DataFrame, dict]:
+def _run_li2024(request: GridRequest) -> tuple[pd.DataFrame, dict]:
     losses = list(request.losses) or list(li2024.LI2024_LOSSES)
     pos_text = request.pos_grid or li2024.DEFAULT_POS_GRID
     neg_text = request.neg_grid or li2024.DEFAULT_NEG_GRID
@@ -63,13 +63,6 @@ def _run_li2024(request: GridRequest, progress) -> tuple[pd.DataFrame, dict]:
         li2024.Li2024Settings(negatives=request.negatives, seed=request.seed),
         **{key: value for key, value in given.items() if value is not None},
     )
-    total, done = li2024.work_units(mu_pos, mu_neg), 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        progress(done, total)
-
     table = li2024.li2024_grid(
         losses,
         mu_pos,
@@ -77,7 +70,6 @@ def _run_li2024(request: GridRequest, progress) -> tuple[pd.DataFrame, dict]:
         list(request.temperatures) or None,
         settings=settings,
         params=_margin_params(losses, request.margin),
-        progress=advance,
     )
     return table, {"losses": losses, "pos_grid": pos_text, "neg_grid": neg_text, **asdict(settings)}
 
@@ -108,14 +100,11 @@ def _run_cosine(request: GridRequest) -> tuple[pd.DataFrame, dict]:
     return table, {"losses": [name], **settings}
 
 
-def run_request(
-    request: GridRequest, progress: Callable[[int, int], None] | None = None
-) -> tuple[pd.DataFrame, dict]:
-    """(tidy table, settings used); ``progress(done, total)`` as li2024 cells finish."""
+def run_request(request: GridRequest) -> tuple[pd.DataFrame, dict]:
+    """(tidy table, settings used); the grid's cells are reported through
+    :mod:`cselab.progress`."""
     if request.protocol not in PROTOCOLS:
         raise CselabError(f"--protocol must be one of {list(PROTOCOLS)}, got {request.protocol!r}")
-    if request.protocol == "li2024":
-        table, settings = _run_li2024(request, progress or (lambda done, total: None))
-    else:
-        table, settings = _run_cosine(request)
+    run = _run_li2024 if request.protocol == "li2024" else _run_cosine
+    table, settings = run(request)
     return table, {"protocol": request.protocol, **settings}

@@ -28,15 +28,22 @@ weight_rows_kept, ratio, ratio_excluded}, ``mu_pos``, ``mu_neg`` (angles in unit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import torch
 
+from cselab import progress
 from cselab.errors import CselabError
-from cselab.gradients.grid import check_sizes, loss_temperatures, uses_temperature
+from cselab.gradients.grid import (
+    check_parameters,
+    check_sizes,
+    loss_temperatures,
+    uses_temperature,
+    with_temperature,
+)
 from cselab.gradients.loss_spec import LossLike, registered_name, resolve_loss
 from cselab.gradients.memory import cell_bytes
 from cselab.gradients.parts import PARTS, compute_parts
@@ -93,7 +100,6 @@ def _resolve(losses: Sequence[LossLike], temperatures, params) -> list[_Loss]:
     if unknown:
         raise CselabError(f"parameters given for {sorted(unknown)}, which are not among {names}")
     resolved: list[_Loss] = []
-    example = torch.tensor([[0.5, 0.1]], dtype=torch.float64), torch.zeros(1, dtype=torch.long)
     for loss, key in zip(losses, names, strict=True):
         name, loss_params = resolve_loss(loss, params.get(key, {}), PARTS)
         if name == "triplet":
@@ -102,14 +108,9 @@ def _resolve(losses: Sequence[LossLike], temperatures, params) -> list[_Loss]:
             raise CselabError(f"loss {name!r} is given twice")
         taus = temperatures if uses_temperature(name) else None
         entry = _Loss(name, loss_params, loss_temperatures(name, loss_params, taus))
-        for tau in entry.temperatures:
-            compute_parts(name, *example, **_with_tau(entry, tau))
+        check_parameters(name, loss_params, entry.temperatures)
         resolved.append(entry)
     return resolved
-
-
-def _with_tau(loss: _Loss, tau: float | None) -> dict:
-    return loss.params if tau is None else {**loss.params, "temperature": tau}
 
 
 def _blocks(items: list, rows: int, negatives: int) -> Iterator[list]:
@@ -155,7 +156,9 @@ def dissipation_records(losses, mu_pos, mu_neg, settings, generator, progress) -
         labels = torch.zeros(scores.shape[0], dtype=torch.long)
         for loss in losses:
             for tau in loss.temperatures:
-                parts = compute_parts(loss.name, scores, labels, **_with_tau(loss, tau))
+                parts = compute_parts(
+                    loss.name, scores, labels, **with_temperature(loss.params, tau)
+                )
                 means = parts.dissipation.reshape(len(block), settings.rows).mean(dim=1)
                 for (p, n), value in zip(block, means.tolist(), strict=True):
                     records.append(_record(loss.name, "dissipation", value, p, n, tau))
@@ -175,7 +178,9 @@ def weight_records(losses, mu_neg, settings, generator, progress) -> list[dict]:
         labels = torch.zeros(scores.shape[0], dtype=torch.long)
         for loss in with_tau:
             for tau in settings.weight_temperatures:
-                parts = compute_parts(loss.name, scores, labels, **_with_tau(loss, tau))
+                parts = compute_parts(
+                    loss.name, scores, labels, **with_temperature(loss.params, tau)
+                )
                 share = hardest_weight_share(parts, scores, labels).reshape(len(block), -1)
                 kept = (parts.dissipation >= settings.min_dissipation).reshape(len(block), -1)
                 for n, row_share, row_kept in zip(block, share, kept, strict=True):
@@ -201,7 +206,7 @@ def ratio_records(losses, mu_pos, mu_neg, settings) -> list[dict]:
     above = torch.tensor([p > n for p, n in cells])
     for loss in losses:
         for tau in loss.temperatures:
-            parts = compute_parts(loss.name, scores, labels, **_with_tau(loss, tau))
+            parts = compute_parts(loss.name, scores, labels, **with_temperature(loss.params, tau))
             excluded = above | (parts.dissipation < settings.min_dissipation)
             for (p, n), r, out in zip(cells, parts.ratio.tolist(), excluded.tolist(), strict=True):
                 records.append(_record(loss.name, "ratio", r, p, n, tau))
@@ -210,7 +215,7 @@ def ratio_records(losses, mu_pos, mu_neg, settings) -> list[dict]:
 
 
 def work_units(mu_pos: Sequence[float], mu_neg: Sequence[float]) -> int:
-    """What ``progress`` counts to: the Fig. 2 cells plus the Fig. 3 μ_neg values."""
+    """What the progress task counts to: the Fig. 2 cells plus the Fig. 3 μ_neg values."""
     return len(mu_pos) * len(mu_neg) + len(mu_neg)
 
 
@@ -222,19 +227,19 @@ def li2024_grid(
     *,
     settings: Li2024Settings | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Tidy table of Figs 2-4 for ``losses`` (names, with ``params[name]`` as their
     hyper-parameters, or ``LOSSES`` modules) over μ_pos × μ_neg (angles in units of π);
-    ``temperatures`` (Figs 2 and 4) default to each loss's own; ``progress(n)`` is called
-    as cells are done (:func:`work_units` in all)."""
+    ``temperatures`` (Figs 2 and 4) default to each loss's own. Everything is checked
+    before any work; the cells done are reported as a :mod:`cselab.progress` task."""
     settings = (settings or Li2024Settings()).checked()
     if not mu_pos or not mu_neg:
         raise CselabError("give at least one μ_pos and one μ_neg (angles in units of π)")
     resolved = _resolve(losses, temperatures, params or {})
     generator = torch.Generator().manual_seed(settings.seed)
-    advance = progress or (lambda done: None)
-    records = dissipation_records(resolved, mu_pos, mu_neg, settings, generator, advance)
-    records += weight_records(resolved, mu_neg, settings, generator, advance)
+    total = work_units(mu_pos, mu_neg)
+    with progress.task("li2024 gradient grid", total=total, unit="cells") as task:
+        records = dissipation_records(resolved, mu_pos, mu_neg, settings, generator, task.advance)
+        records += weight_records(resolved, mu_neg, settings, generator, task.advance)
     records += ratio_records(resolved, mu_pos, mu_neg, settings)
     return make_table(records)

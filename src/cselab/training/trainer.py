@@ -224,6 +224,8 @@ def log_window(
     rank starts a new window."""
     if procs.is_main:
         rows = training_rows(state.totals, state.parts, state.scheduler.get_last_lr()[0])
-        rows += run_probes(state.model, probes, config.loss, loss_arguments(config))
+        rows += run_probes(
+            state.model, probes, config.loss, loss_arguments(config), step=state.step
+        )
         log.log(rows, state.step)
     state.start_window()
