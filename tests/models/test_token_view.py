@@ -85,3 +85,19 @@ def test_plain_transformers_directory_works(tmp_path, tiny_model) -> None:
     a = token_view(plain, SENTENCES[:2], layers=[2])
     b = token_view(tiny_model, SENTENCES[:2], layers=[2])
     torch.testing.assert_close(a.embeddings[2], b.embeddings[2], atol=1e-5, rtol=1e-4)
+
+
+def test_forward_runs_in_eval_mode_and_restores_the_mode(tiny_model) -> None:
+    """Dropout never enters a measurement, whatever mode the caller left the model in."""
+    encoder = TokenEncoder(tiny_model)
+    batch = next(encoder.batches(encoder.tokenize(SENTENCES), batch_size=3))
+    keep = batch.selection(include_special=True)
+    tiny_model.train()
+    try:
+        again = next(encoder.batches(encoder.tokenize(SENTENCES), batch_size=3))
+        assert tiny_model[0].auto_model.training
+    finally:
+        tiny_model.eval()
+    torch.testing.assert_close(
+        again.layer_tokens(2, keep).embeddings, batch.layer_tokens(2, keep).embeddings
+    )

@@ -189,7 +189,6 @@ class TokenEncoder:
             order.sort(key=lambda i: lengths[i])
         corpus_width = max(lengths)
         device = self.model.device
-        self.auto_model.eval()
         for start in range(0, len(order), batch_size):
             ids = order[start : start + batch_size]
             width = corpus_width if pad_to == "corpus" else max(lengths[i] for i in ids)
@@ -208,12 +207,18 @@ class TokenEncoder:
                 progress(len(ids))
 
     def forward(self, input_ids: torch.Tensor, attention: torch.Tensor):
-        """All hidden states (float32) of a padded batch; adds to ``forward_seconds``."""
+        """All hidden states (float32) of a padded batch in eval mode (no dropout; the
+        model's mode is restored after); adds to ``forward_seconds``."""
         start, cpu = time.perf_counter(), time.process_time()
-        with torch.inference_mode():
-            out = self.auto_model(
-                input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
-            )
+        was_training = self.auto_model.training
+        self.auto_model.eval()
+        try:
+            with torch.inference_mode():
+                out = self.auto_model(
+                    input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
+                )
+        finally:
+            self.auto_model.train(was_training)
         if input_ids.is_cuda:
             torch.cuda.synchronize()
         self.forward_seconds += time.perf_counter() - start
