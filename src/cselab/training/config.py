@@ -25,6 +25,7 @@ import yaml
 
 from cselab.errors import CselabError
 from cselab.io.atomic import write_text
+from cselab.io.yaml_text import load_yaml
 from cselab.models.loading import device_problem
 from cselab.models.pooling import POOLINGS
 
@@ -122,7 +123,7 @@ def load_config(
             what = "is a directory, not a file" if source.is_dir() else "does not exist"
             raise CselabError(f"config file {str(source)!r} {what}")
         try:
-            loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+            loaded = load_yaml(source.read_text(encoding="utf-8")) or {}
         except UnicodeDecodeError as exc:
             raise CselabError(f"config file {str(source)!r} is not UTF-8 text ({exc})") from None
         except yaml.YAMLError as exc:
@@ -278,7 +279,7 @@ def parse_assignments(assignments: list[str] | None) -> dict[str, Any]:
         if key.strip() not in FIELDS:
             raise CselabError(f"--set {text!r}: unknown config field {key.strip()!r}")
         try:
-            values[key.strip()] = yaml.safe_load(raw)
+            values[key.strip()] = load_yaml(raw)
         except yaml.YAMLError as exc:
             raise CselabError(yaml_problem(f"--set {text!r} value", exc)) from None
     return values

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from cselab.errors import CselabError
+from cselab.io.yaml_text import load_yaml
 from cselab.results.table import read_table
 from cselab.training.config import FIELDS, TrainConfig
 from cselab.training.parallel import Processes
@@ -19,7 +20,7 @@ RESUMABLE_CHANGES = {"progress", "tensorboard", "device", "keep_checkpoints", "o
 def saved_config(path: Path) -> dict:
     """The config mapping recorded in ``path`` (a run's or a checkpoint's ``config.yaml``)."""
     try:
-        saved = yaml.safe_load(path.read_text(encoding="utf-8"))
+        saved = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CselabError(f"recorded config {str(path)!r} cannot be read: {exc}") from None
     if not isinstance(saved, dict):
