@@ -4,6 +4,7 @@ Each command lives in its own module and only parses arguments and calls the lib
 Errors caused by bad input (:class:`cselab.errors.CselabError`) are printed as one line
 naming the input, with exit status 2, never as a traceback; so is a file-system error on
 a path the user gave (an output path that is a file, a folder that cannot be written).
+A training run stopped by SIGTERM / SIGINT prints one line and exits with 143 / 130.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cselab.cli import (
     train_cmd,
 )
 from cselab.errors import CselabError
+from cselab.training.preemption import RunStopped
 
 app = typer.Typer(
     name="cselab",
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     except CselabError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except RunStopped as exc:  # SIGTERM / SIGINT: checkpoint written, 128 + signal
+        typer.secho(str(exc), fg=typer.colors.YELLOW, err=True)
+        sys.exit(exc.exit_status)
     except OSError as exc:
         if exc.filename is None:  # not about a path the user gave: a real failure
             raise

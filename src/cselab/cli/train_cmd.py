@@ -33,6 +33,18 @@ def train(
         None, help="GradCache mini-batch size (same gradient, less memory)."
     ),
     device: str | None = typer.Option(None, help="torch device."),
+    precision: str | None = typer.Option(
+        None, help="fp32 (default), bf16 or fp16: autocast forward passes (fp16 scales the loss)."
+    ),
+    log_every: int | None = typer.Option(
+        None, help="Log loss, learning rate and gradient norm every N steps (default 10)."
+    ),
+    keep_checkpoints: int | None = typer.Option(
+        None, help="Keep the last N checkpoints (default 2), plus the best and final/."
+    ),
+    nan_policy: str | None = typer.Option(
+        None, help="On a non-finite loss or gradient: stop (default) or skip the step."
+    ),
     assignments: list[str] | None = typer.Option(
         None, "--set", help="Any other config field: FIELD=VALUE (YAML value), repeatable."
     ),
@@ -62,10 +74,22 @@ def train(
         probe_corpus=probe_corpus,
         gradcache_mini_batch=gradcache_mini_batch,
         device=device,
+        precision=precision,
+        log_every=log_every,
+        keep_checkpoints=keep_checkpoints,
+        nan_policy=nan_policy,
     )
     result = run_training(load_config(config, flags, assignments=parse_assignments(assignments)))
+    if not result.is_main:  # torchrun: rank 0 speaks for the run
+        return
     resumed = f" (resumed from step {result.resumed_from})" if result.resumed_from else ""
+    skipped = (
+        f", {result.skipped_steps} skipped (non-finite loss or gradient)"
+        if result.skipped_steps
+        else ""
+    )
     typer.echo(
-        f"trained {result.steps} steps{resumed}: {result.run_dir} "
+        f"trained {result.steps} steps{resumed}{skipped}: {result.run_dir} "
         f"({result.sentences_per_second:.1f} examples/s)"
     )
+    typer.echo(result.disk_line())

@@ -90,8 +90,6 @@ def save_checkpoint(
     model,
     trainer_state: dict[str, Any],
     config_yaml: str,
-    *,
-    keep: int | None = None,
 ) -> Path:
     """Write model + trainer state + config to a temp dir, then rename it into place."""
     final = checkpoint_dir(run_dir, step)
@@ -107,13 +105,27 @@ def save_checkpoint(
         shutil.rmtree(final)
     os.replace(tmp, final)
     _fsync_dir(final.parent)
-    if keep is not None and keep >= 1:
-        for _, old in list_checkpoints(run_dir)[:-keep]:
-            doomed = old.with_name(old.name + ".deleting")  # never half a checkpoint in place
-            shutil.rmtree(doomed, ignore_errors=True)  # a leftover of an earlier attempt
-            os.replace(old, doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
     return final
+
+
+def prune_checkpoints(
+    run_dir: str | os.PathLike[str], keep: int | None, protect: frozenset[int] = frozenset()
+) -> list[int]:
+    """Delete all but the newest ``keep`` checkpoints (all kept when None) and those in
+    ``protect``; each is renamed away before it is deleted, so no half-deleted checkpoint
+    is ever in place. Returns the deleted steps."""
+    if keep is None:
+        return []
+    doomed_steps = []
+    for step, old in list_checkpoints(run_dir)[:-keep]:
+        if step in protect:
+            continue
+        doomed = old.with_name(old.name + ".deleting")
+        shutil.rmtree(doomed, ignore_errors=True)  # a leftover of an earlier attempt
+        os.replace(old, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+        doomed_steps.append(step)
+    return doomed_steps
 
 
 def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
