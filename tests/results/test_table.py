@@ -1,6 +1,7 @@
 import pytest
 
 from cselab.errors import CselabError
+from cselab.io.torn_lines import TornLineWarning
 from cselab.results.table import concat_tables, make_table, read_table, write_table
 
 
@@ -30,3 +31,13 @@ def test_missing_file_and_bad_columns(tmp_path):
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(CselabError, match="lacks column"):
         read_table(bad)
+
+
+def test_a_cut_short_last_row_is_left_out_not_misread(tmp_path):
+    rows = [{"metric": "loss", "step": s, "value": 1.0 / (s + 6)} for s in range(3)]
+    path = write_table(make_table(rows), tmp_path / "m.csv")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.rindex("0.125") + 3], encoding="utf-8")  # 0.125 cut to 0.1
+    with pytest.warns(TornLineWarning, match=r"m.csv' line 4 is cut short"):
+        table = read_table(path)
+    assert table["value"].tolist() == [1 / 6, 1 / 7]

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cselab.errors import CselabError
+from cselab.io.atomic import write_text
 
 
 def evaluate(
@@ -68,5 +69,5 @@ def evaluate(
     console.print(table)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_text(out, json.dumps(result, indent=2, ensure_ascii=False) + "\n", what="result")
         console.print(f"wrote {out}")

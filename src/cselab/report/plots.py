@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from cselab.errors import CselabError  # noqa: E402
+from cselab.io.atomic import write_bytes  # noqa: E402
 
 
 def metric_rows(table: pd.DataFrame, metric: str, table_name: str = "the table") -> pd.DataFrame:
@@ -64,12 +66,13 @@ def plot_over_steps(table: pd.DataFrame, metric: str, *, layer: int | None = Non
 
 
 def save_figure(fig, path: str | os.PathLike[str]) -> Path:
-    """Save a figure as PNG and close it."""
+    """Save a figure as PNG (atomically: complete or absent) and close it."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
-    return out
+    return write_bytes(out, buffer.getvalue(), what="figure")
 
 
 def plot_ssc_correlation(curve: pd.DataFrame):

@@ -6,10 +6,13 @@ Columns that do not apply to a producer may be left out when writing (a geometry
 no ``run``/``step``); :func:`read_table` restores them with empty values, so tables from
 different producers concatenate. ``layer`` is an integer hidden-state index (0 = input
 embeddings) or -1 for sentence-level (pooled) values and values that have no layer.
+Tables are written atomically (complete or absent, :mod:`cselab.io.atomic`); a last line
+cut short by a crash is left out when reading, with a warning (:mod:`cselab.io.torn_lines`).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -18,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from cselab.errors import CselabError
+from cselab.io.atomic import write_csv
+from cselab.io.torn_lines import complete_text
 
 ID_COLUMNS = ("run", "step", "model", "corpus", "layer", "metric")
 COLUMNS = (*ID_COLUMNS, "value")
@@ -50,26 +55,26 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
 def write_table(
     frame: pd.DataFrame, path: str | os.PathLike[str], columns: Iterable[str] | None = None
 ) -> Path:
-    """Write a table as CSV atomically (temp file + rename); ``columns`` picks which to keep."""
+    """Write a table as CSV atomically (temp file, fsync, rename); ``columns`` picks which
+    to keep."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     chosen = list(columns) if columns is not None else list(normalise(frame).columns)
-    tmp = out.with_name(out.name + ".tmp")
-    normalise(frame)[chosen].to_csv(tmp, index=False)
-    os.replace(tmp, out)
-    return out
+    return write_csv(normalise(frame)[chosen], out, what="results table")
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a tidy CSV written by :func:`write_table` (any subset of the id columns)."""
+    """Read a tidy CSV written by :func:`write_table` (any subset of the id columns); a
+    cut-short last line is left out with a warning."""
     source = Path(path)
     if not source.is_file():
         raise CselabError(f"results table {str(source)!r} does not exist")
+    text = complete_text(source, "results table")
     try:
-        frame = pd.read_csv(source, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise CselabError(f"results table {str(source)!r} is empty (no header)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.ParserError as exc:
         raise CselabError(f"results table {str(source)!r} is not a readable CSV: {exc}") from exc
     missing = {"metric", "value"} - set(frame.columns)
     if missing:

@@ -6,7 +6,8 @@ module's parameters (a trainable predictor, say), every RNG state (python, numpy
 CUDA) and the step and running-loss counters — and ``config.yaml``. The state holds only
 tensors and plain containers and is read with ``torch.load(weights_only=True)``. A
 checkpoint is written into ``step-XXXXXX.tmp`` and renamed when complete, so a crash (even
-``kill -9``) leaves either a whole checkpoint or a ``.tmp`` directory that is ignored.
+``kill -9``) leaves either a whole checkpoint or a ``.tmp`` directory that is ignored; a
+write error (a full disk) deletes the ``.tmp`` directory and names the last complete one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from cselab.errors import CselabError
+from cselab.io.atomic import OutputWriteError, atomic_directory
 
 STATE_FILE = "trainer_state.pt"
 #: What every trainer state holds (``optimizer`` is absent from a finished run's last one).
@@ -91,20 +93,18 @@ def save_checkpoint(
     trainer_state: dict[str, Any],
     config_yaml: str,
 ) -> Path:
-    """Write model + trainer state + config to a temp dir, then rename it into place."""
+    """Write model + trainer state + config to a temp dir, fsync, rename it into place; a
+    write error (full disk, ...) deletes the temp dir and names the last complete one."""
     final = checkpoint_dir(run_dir, step)
-    tmp = final.with_name(final.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    model.save(str(tmp))
-    torch.save(trainer_state, tmp / STATE_FILE)
-    (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
-    _fsync_dir(tmp)
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
+    try:
+        with atomic_directory(final, what="checkpoint") as tmp:
+            model.save(str(tmp))
+            torch.save(trainer_state, tmp / STATE_FILE)
+            (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    except OutputWriteError as exc:
+        last = latest_checkpoint(run_dir)
+        kept = f"{last[1].name} is intact" if last else "there is no earlier one"
+        raise OutputWriteError(f"{exc} (the last complete checkpoint: {kept})") from exc
     return final
 
 
@@ -141,10 +141,3 @@ def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     if missing:
         raise CselabError(f"checkpoint state {str(source)!r} lacks {missing}: it is damaged")
     return state
-
-
-def _fsync_dir(path: Path) -> None:
-    for child in path.iterdir() if path.is_dir() else []:
-        if child.is_file():
-            with open(child, "rb") as handle:
-                os.fsync(handle.fileno())

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from cselab.errors import CselabError
+from cselab.io.atomic import write_text
 from cselab.models.loading import device_problem
 from cselab.models.pooling import POOLINGS
 from cselab.training.precision import precision_problem
@@ -148,10 +149,7 @@ def save_config(config: TrainConfig, path: str | os.PathLike[str]) -> Path:
     """Write the resolved config as YAML atomically."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text(out, yaml.safe_dump(config.to_dict(), sort_keys=False), what="config")
 
 
 def _field_kinds(hint: Any) -> tuple[type, ...]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cselab.io.atomic import atomic_directory
 from cselab.results.table import NO_LAYER, read_table
 from cselab.training.checkpoints import list_checkpoints, prune_checkpoints
 
@@ -123,17 +124,10 @@ def publish_final(run_dir: str | os.PathLike[str], checkpoint: Path, skip: tuple
     """``RUN_DIR/final/``: the checkpoint's files but ``skip`` (its trainer state), hard-linked,
     written beside it and renamed into place (an earlier ``final/`` is replaced whole)."""
     final = Path(run_dir) / FINAL_DIR
-    tmp = final.with_name(final.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(checkpoint, tmp, copy_function=_link_or_copy, ignore=lambda *_: skip)
-    if final.exists():
-        old = final.with_name(final.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    with atomic_directory(final, what="final model") as tmp:
+        shutil.copytree(
+            checkpoint, tmp, copy_function=_link_or_copy, ignore=lambda *_: skip, dirs_exist_ok=True
+        )
     return final
 
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from cselab.io.atomic import write_text
 from cselab.results.provenance import provenance
 from cselab.results.table import concat_tables, make_table, read_table, write_table
 
@@ -63,9 +64,7 @@ def read_summary(run_dir: Path) -> dict:
 
 def write_summary(run_dir: Path, summary: dict) -> None:
     path = Path(run_dir) / SUMMARY_FILE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(summary, indent=2), what="run summary")
 
 
 def append_rows(path: str | os.PathLike[str], rows: Iterable[Mapping[str, object]]) -> None:

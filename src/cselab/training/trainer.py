@@ -30,6 +30,7 @@ import torch
 import yaml
 
 from cselab.errors import CselabError
+from cselab.io.locks import output_lock
 from cselab.training.batching import epoch_batches
 from cselab.training.checkpoints import (
     STATE_FILE,
@@ -137,8 +138,14 @@ def seed_everything(seed: int) -> None:
 
 
 def train(config: TrainConfig) -> TrainResult:
-    """Train (or resume) the run in ``config.output_dir``; returns where it stands."""
+    """Train (or resume) the run in ``config.output_dir``, holding its lock (one writer per
+    run folder, checked before any work: :func:`cselab.io.locks.output_lock`)."""
     validate_config(config)
+    with output_lock(config.output_dir, "cselab train", enabled=read_env().is_main):
+        return _prepare_and_train(config)
+
+
+def _prepare_and_train(config: TrainConfig) -> TrainResult:
     env = read_env()
     check_parallel_config(config, env.world_size)
     examples = read_training_data(
