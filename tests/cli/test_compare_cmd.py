@@ -82,3 +82,14 @@ def test_compare_bad_layer(tiny_model_dir, other_models, corpus) -> None:
     result = CliRunner().invoke(app, [*args, "--layers", "1", "--layer", "2"])
     assert isinstance(result.exception, CselabError)
     assert "layer 2: self-similarity was not measured there" in str(result.exception)
+
+
+def test_a_checkpoint_is_labelled_by_run_and_step(tiny_model_dir, other_models, corpus, tmp_path):
+    import shutil
+
+    checkpoint = tmp_path / "tau0.05" / "checkpoints" / "step-000200"
+    shutil.copytree(other_models[0], checkpoint)
+    args = ["compare", str(tiny_model_dir), str(checkpoint), "--corpus", str(corpus)]
+    result = CliRunner().invoke(app, [*args, "--metrics", "anisotropy,self_similarity", "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"{tiny_model_dir.name}->tau0.05 step 200 (layer 2): largest SSCs" in result.stdout

@@ -69,3 +69,25 @@ def test_evaluate_bad_counts_are_one_line(tmp_path, tiny_model_dir, extra, messa
         main(["evaluate", str(tiny_model_dir), "--data", str(tmp_path), *extra])
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_max_seq_length_above_the_positions_is_one_line(tmp_path, tiny_model_dir, capsys):
+    data = _pairs_file(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(tiny_model_dir), "--data", str(data), "--max-seq-length", "100000"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: max_seq_length 100000 is above the position limit of model "
+        f"{str(tiny_model_dir)!r} (128 tokens): give at most 128"
+    )
+
+
+def test_evaluate_shows_progress_per_dataset(tmp_path, tiny_model_dir):
+    data = _pairs_file(tmp_path)
+    args = ["evaluate", str(tiny_model_dir), "--data", f"{data}?name=a", "--data", f"{data}?name=b"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    progress_lines = [line for line in result.stderr.splitlines() if line.startswith("STS ")]
+    assert progress_lines[0] == "STS a (1 of 2): encoding (10 sentences) ..."
+    assert progress_lines[1].startswith("STS a (1 of 2): encoding: done, 10/10 sentences (100 %)")
+    assert progress_lines[2] == "STS b (2 of 2): encoding (10 sentences) ..."

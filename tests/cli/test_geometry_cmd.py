@@ -118,3 +118,32 @@ def test_device_and_empty_metrics_are_one_line(tiny_model_dir, corpus, extra, me
         main(["geometry", str(tiny_model_dir), "--corpus", str(corpus), *extra])
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_max_length_above_the_positions_is_refused_before_any_work(
+    tiny_model_dir, tmp_path, monkeypatch, capsys
+) -> None:
+    from cselab.cli import geometry_display
+
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(["word"] * 700) + "\nshort one\n", encoding="utf-8")
+    monkeypatch.setattr(geometry_display, "analyze_geometry", lambda *a, **k: pytest.fail("ran"))
+    with pytest.raises(SystemExit) as exc:
+        main(["geometry", str(tiny_model_dir), "--corpus", str(path), "--max-length", "100000"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: --max-length 100000 is above the position limit of model "
+        f"{str(tiny_model_dir)!r} (128 tokens): give at most 128"
+    )
+
+
+@pytest.mark.filterwarnings("ignore:1 of 6 sentences exceed")
+def test_geometry_prints_the_corpus_it_measured(tiny_model_dir, corpus, tiny_model) -> None:
+    args = ["geometry", str(tiny_model_dir), "--corpus", str(corpus), "--metrics", "norms"]
+    result = CliRunner().invoke(app, [*args, "--max-length", "9", "-q"])
+    assert result.exit_code == 0, result.output
+    kept = 0  # brute force: each sentence alone, cut to 9 tokens, [CLS] and [SEP] left out
+    for sentence in corpus.read_text(encoding="utf-8").splitlines():
+        kept += min(len(tiny_model.tokenizer(sentence)["input_ids"]), 9) - 2
+    first = result.stdout.splitlines()[0]
+    assert first == f"corpus corpus: 6 sentences, {kept} tokens kept (special tokens out)"

@@ -16,6 +16,10 @@ def test_sweep_cli_default_grid_and_skip(tiny_model_dir, tmp_path: Path, capsys)
         "tau0.05-bs8-model",
         "tau0.1-bs8-model",
     ]
-    capsys.readouterr()
+    assert "sweep run 2 of 3: tau0.05-bs8-model: training" in capsys.readouterr().err
     assert run_cli(args) == 0
-    assert capsys.readouterr().out.count("skipped") == 3
+    second = capsys.readouterr()
+    assert second.out.count("skipped") == 3
+    assert "sweep run 3 of 3: tau0.1-bs8-model: finished already, skipped" in second.err
+    assert run_cli([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

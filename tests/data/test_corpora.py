@@ -116,3 +116,31 @@ def test_hf_dataset_unreachable_names_dataset(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(CselabError, match="dataset 'no-such/dataset-xyz'.*could not be loaded"):
         load_corpus("hf:no-such/dataset-xyz", column="sentence1")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id,text\n1,"first sentence\n2,second\n3,third\n', r"c\.csv:2: broken quoting"),
+        ('id,text\n1,"first\n2,second" x\n3,third\n', r"c\.csv:2: broken quoting"),
+        ('id,text\n1,"first\n2,second"\n3,third\n', r"c\.csv:2: a quoted field runs from "
+         r"line 2 to line 3"),
+    ],
+)  # fmt: skip
+def test_a_quote_left_open_never_merges_rows(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CselabError, match=message):
+        load_corpus(write(tmp_path / "c.csv", text), column="text")
+
+
+def test_quoted_delimiters_and_doubled_quotes_still_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", 'id,text\n1,"Yes, ""quoted"" here."\n\n2,Plain.\n')
+    assert load_corpus(path, column="text").sentences == ['Yes, "quoted" here.', "Plain."]
+
+
+def test_options_a_format_does_not_read_are_errors(tmp_path: Path) -> None:
+    text = write(tmp_path / "c.txt", "one.\ntwo.\n")
+    with pytest.raises(CselabError, match=r"read as text \(one sentence per line\): it has no "
+                       r"column 'sentence'"):  # fmt: skip
+        load_corpus(text, column="sentence")
+    with pytest.raises(CselabError, match=r"sts_sentences='3'; choose one of \['1', '2', 'both'\]"):
+        load_corpus(text, sts_sentences="3")

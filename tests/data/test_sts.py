@@ -182,3 +182,50 @@ def test_hf_dataset_from_local_folder_and_unreachable_hub(tmp_path, monkeypatch)
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(CselabError, match="could not load Hugging Face dataset 'no-such/ds'"):
         load_sts("hf:no-such/ds")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("csv:PAIRS?splt=dev", r"unknown option\(s\) \['splt'\] for kind 'csv'; it reads "
+         r"\['name', 'sentence1', 'sentence2', 'score', 'range'\]"),
+        ("PAIRS?sentence1=a&sentence1=b", r"option\(s\) \['sentence1'\] given more than once"),
+        ("stsb:STSB?splt=dev", r"unknown option\(s\) \['splt'\] for kind 'stsb'"),
+        ("stsb:STSB?split=val", r"split 'val' is not one of \('train', 'dev', 'test'\)"),
+        ("STSB/sts-test.csv?split=dev", r"split= picks a file in an STS Benchmark folder"),
+        ("senteval:STSB?split=test", r"unknown option\(s\) \['split'\] for kind 'senteval'"),
+        ("hf:some/ds?splt=dev", r"unknown option\(s\) \['splt'\] for kind 'hf'"),
+        ("sbts:STSB", r"unknown kind 'sbts'; kinds: stsb, sick, senteval"),
+    ],
+)  # fmt: skip
+def test_spec_options_a_kind_does_not_read_are_errors(tmp_path, stsb_dir, spec, message):
+    pairs = _write(tmp_path / "p.csv", ["sentence1,sentence2,score", "a,b,1", "c,d,2"])
+    spec = spec.replace("PAIRS", str(pairs)).replace("STSB", str(stsb_dir))
+    with pytest.raises(CselabError, match=message):
+        load_sts(spec)
+
+
+@pytest.mark.parametrize(
+    ("kind", "lines", "message"),
+    [
+        ("stsb", [STSB_ROWS[0], "a\tb\tc\td\t2.0\t \tsomething"], r"x:2: sentence 1 is empty"),
+        ("sick", [SICK_HEADER, "1\tA dog.\t\tNEUTRAL\t4.5\tTEST"], r"x:2: sentence 2 is empty"),
+        ("csv", ["sentence1,sentence2,score", "a,  ,1"], r"x:2: column 'sentence2' is empty"),
+    ],
+)
+def test_an_empty_sentence_in_an_sts_row_is_named(tmp_path, kind, lines, message):
+    path = _write(tmp_path / "x", lines)
+    with pytest.raises(CselabError, match=message):
+        load_sts(f"{kind}:{path}")
+
+
+def test_an_empty_sentence_in_senteval_input_is_named(tmp_path):
+    folder = _senteval(tmp_path / "s", "x", ["a\tb", "\td"], ["4", "3"])
+    with pytest.raises(CselabError, match=r"STS\.input\.x\.txt:2: sentence 1 is empty"):
+        read_senteval_sts(folder)
+
+
+def test_a_quote_left_open_in_an_sts_table_is_named(tmp_path):
+    path = _write(tmp_path / "q.csv", ["sentence1,sentence2,score", '"a,b,1', "c,d,2"])
+    with pytest.raises(CselabError, match=r"q\.csv:2: broken quoting"):
+        load_sts(str(path))

@@ -42,3 +42,14 @@ def test_json_lines_name_the_bad_line(tmp_path, line, message) -> None:
         list(json_lines(path, "STS table"))
     with pytest.raises(CselabError, match=r"STS table file '.*gone\.jsonl' does not exist"):
         list(json_lines(tmp_path / "gone.jsonl", "STS table"))
+
+
+def test_delimited_rows_number_lines_and_skip_blank_ones(tmp_path) -> None:
+    from cselab.data.text_files import delimited_rows
+
+    path = tmp_path / "a.tsv"
+    path.write_text('h1\th2\n\na\t"b\tc"\n', encoding="utf-8")
+    assert list(delimited_rows(path, "corpus", "\t")) == [(1, ["h1", "h2"]), (3, ["a", "b\tc"])]
+    path.write_text('h1\th2\n"a\tb\n', encoding="utf-8")
+    with pytest.raises(CselabError, match=r"a\.tsv:2: broken quoting \(unexpected end of data\)"):
+        list(delimited_rows(path, "corpus", "\t"))

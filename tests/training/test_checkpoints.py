@@ -65,3 +65,16 @@ def test_pruning_spares_protected_steps_and_keep_none_keeps_all(tmp_path: Path) 
     assert prune_checkpoints(tmp_path, keep=2, protect=frozenset({2})) == [4]
     assert [step for step, _ in list_checkpoints(tmp_path)] == [2, 6, 8]
     assert prune_checkpoints(tmp_path, keep=1) == [2, 6]
+
+
+def test_a_corrupted_state_is_named_damaged_without_suggesting_unsafe_loading(
+    tmp_path: Path,
+) -> None:
+    save_checkpoint(tmp_path, 4, _Model(), _state(4), "loss: x\n")
+    state = checkpoint_dir(tmp_path, 4) / "trainer_state.pt"
+    state.write_text("x\n")  # echo x > RUN/checkpoints/step-000004/trainer_state.pt
+    with pytest.raises(CselabError) as error:
+        load_trainer_state(checkpoint_dir(tmp_path, 4))
+    message = str(error.value)
+    assert message.startswith(f"checkpoint state {str(state)!r} is damaged")
+    assert "weights_only" not in message and "\n" not in message

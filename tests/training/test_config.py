@@ -124,3 +124,39 @@ def test_config_file_that_is_not_text_or_not_a_file(tmp_path: Path) -> None:
         load_config(binary)
     with pytest.raises(CselabError, match="is a directory, not a file"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("field", ["dev_data", "probe_corpus"])
+def test_probe_inputs_while_probes_are_off_are_refused(make_config, sentences_file, field) -> None:
+    config = make_config(probe_every=None, **{field: str(sentences_file)})
+    with pytest.raises(CselabError, match=f"'{field}' = .*: probes are off"):
+        validate_config(config)
+    validate_config(make_config(probe_every=3, **{field: str(sentences_file)}))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("loss: info_nce\ndata: [a.txt\nbatch_size: 8\n", "line 3, column 11: not valid YAML: "
+         "expected ',' or ']', but got ':' (while parsing a flow sequence started at line 2, "
+         "column 7)"),
+        ("model: x\n  loss: info_nce\n", "line 2, column 7: not valid YAML: mapping values are "
+         "not allowed here"),
+    ],
+)  # fmt: skip
+def test_a_yaml_syntax_error_is_one_line_with_line_and_column(tmp_path: Path, text, where) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CselabError) as error:
+        load_config(path)
+    assert str(error.value) == f"config file {str(path)!r}, {where}"
+
+
+def test_a_set_value_that_is_not_yaml_is_one_line() -> None:
+    with pytest.raises(CselabError) as error:
+        parse_assignments(["loss_params={margin: [1"])
+    assert str(error.value) == (
+        "--set 'loss_params={margin: [1' value, line 1, column 12: not valid YAML: expected ',' "
+        "or ']', but got '<stream end>' (while parsing a flow sequence started at line 1, "
+        "column 10)"
+    )

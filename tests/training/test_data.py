@@ -88,3 +88,21 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
         read_training_data(write(tmp_path / "e.txt", "\n"), "sentences")
     with pytest.raises(CselabError, match="does not exist"):
         read_training_data(tmp_path / "missing.txt", "sentences")
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [("a\tb", "pairs"), ("a\tb\tc", "triplets"), ("a\tb\tc\td", "nli, scored_pairs")],
+)
+def test_sentences_data_with_tab_separated_columns_is_refused(tmp_path: Path, line, kind) -> None:
+    path = tmp_path / "data.tsv"
+    path.write_text(f"one sentence\n{line}\n", encoding="utf-8")
+    with pytest.raises(CselabError, match=f"data.tsv:2: .* use data_kind {kind}"):
+        read_training_data(path, "sentences")
+
+
+def test_sentences_data_given_json_lines_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"anchor": "a", "positive": "b"}\n', encoding="utf-8")
+    with pytest.raises(CselabError, match="is JSON lines, but data_kind 'sentences'"):
+        read_training_data(path, "sentences")

@@ -12,6 +12,7 @@ from cselab.errors import CselabError
 from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
 from cselab.geometry.outputs import write_comparison
 from cselab.geometry.protocols import get_protocol
+from cselab.report.figure_events import figures_task
 from cselab.results.table import concat_tables
 
 
@@ -53,10 +54,12 @@ def compare(
     chosen = get_protocol(protocol).with_options(batch_size=batch_size, seed=seed)
     text = load_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
     names = [vanilla, finetuned] + ([vanilla2, finetuned2] if vanilla2 and finetuned2 else [])
+    distinct = list(dict.fromkeys(names))  # a model named twice is measured once
     results = measure_all(
         lambda name: measure_with_progress(
             load_model(name, device=device), text, chosen, label=model_label(name),
             layers=parse_layers(layers), metrics=metrics, sentence_metrics=False, strict=strict,
+            step=f"model {distinct.index(name) + 1} of {len(distinct)}: ",
         ),
         names,
     )  # fmt: skip
@@ -75,5 +78,7 @@ def compare(
             f"r = {correlation.best_r:.3f}"
         )
     if out is not None:
-        for path in write_comparison(pairs, out, correlation=correlation, plots=plots):
+        with figures_task("writing plots"):
+            written = write_comparison(pairs, out, correlation=correlation, plots=plots)
+        for path in written:
             typer.echo(f"wrote {path}")

@@ -6,11 +6,18 @@ from pathlib import Path
 
 import typer
 
-from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+from cselab.cli.geometry_display import (
+    corpus_line,
+    measure_with_progress,
+    parse_layers,
+    show_table,
+)
 from cselab.data.corpora import load_corpus
 from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
+from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
+from cselab.report.figure_events import figures_task
 
 
 def geometry(
@@ -54,13 +61,17 @@ def geometry(
         hf_config=hf_config, split=split,
     )  # fmt: skip
     encoder = load_model(model, device=device)
+    check_token_limit(encoder, chosen.max_length, "--max-length", model)
     result = measure_with_progress(
         encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
         metrics=metrics, sentence_metrics=not no_sentence, strict=strict,
     )  # fmt: skip
+    typer.echo(corpus_line(encoder, text, chosen))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
-        for path in write_geometry([result], out, plots=plots):
+        with figures_task("writing plots"):
+            written = write_geometry([result], out, plots=plots)
+        for path in written:
             typer.echo(f"wrote {path}")
     elif plots:
         typer.echo("--plots needs --out DIR; no plots written", err=True)

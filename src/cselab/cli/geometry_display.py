@@ -1,18 +1,19 @@
 """Terminal helpers shared by `cselab geometry` and `cselab compare`: argument parsing,
-a rich progress bar while encoding, and a rich metric-by-layer table."""
+progress while encoding, the corpus measured, and a rich metric-by-layer table."""
 
 from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cselab import progress
 from cselab.data.corpora import Corpus
 from cselab.errors import CselabError
 from cselab.geometry.analysis import GeometryResult, analyze_geometry
 from cselab.geometry.outputs import layer_by_metric
 from cselab.geometry.protocols import Protocol
+from cselab.models.token_counts import count_kept_tokens
 
 
 def parse_layers(text: str) -> list[int] | None:
@@ -37,23 +38,31 @@ def parse_metrics(text: str | None) -> list[str] | None:
 
 def measure_with_progress(
     model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
-    sentence_metrics: bool = True, strict: bool = False,
+    sentence_metrics: bool = True, strict: bool = False, step: str = "",
 ) -> GeometryResult:  # fmt: skip
-    """Run :func:`analyze_geometry` with a progress bar over encoded sentences."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"encoding with {label}", total=len(corpus.sentences))
+    """Run :func:`analyze_geometry` as a progress task over encoded sentences (``step``:
+    e.g. ``model 2 of 4: `` before the description)."""
+    description = f"{step}encoding with {label}"
+    with progress.task(description, total=len(corpus.sentences), unit="sentences") as task:
         return analyze_geometry(
             model, corpus.sentences, protocol=protocol, layers=layers,
             metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
             model_label=label, corpus_label=corpus.name, strict=strict,
-            progress=lambda n: bar.advance(task, n),
+            progress=task.advance,
         )  # fmt: skip
+
+
+def corpus_line(model, corpus: Corpus, protocol: Protocol) -> str:
+    """``corpus NAME: N sentences, T tokens kept (special tokens out)``."""
+    tokens = count_kept_tokens(
+        model, corpus.sentences, max_length=protocol.max_length,
+        include_special=protocol.include_special,
+    )  # fmt: skip
+    special = "in" if protocol.include_special else "out"
+    return (
+        f"corpus {corpus.name}: {len(corpus.sentences):,} sentences, {tokens:,} tokens kept "
+        f"(special tokens {special})"
+    )
 
 
 def show_table(table: pd.DataFrame, *, title: str) -> None:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
+import cselab
 from cselab.cli import (
     compare_cmd,
     dynamics_cmd,
@@ -27,6 +30,7 @@ from cselab.cli import (
     sweep_cmd,
     train_cmd,
 )
+from cselab.cli.common_options import with_common_options
 from cselab.cli.output_guard import guarded
 from cselab.errors import CselabError
 from cselab.io.output_paths import FILE, FOLDER
@@ -38,15 +42,37 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("geometry")(guarded(geometry_cmd.geometry, "out", FOLDER))
-app.command("compare")(guarded(compare_cmd.compare, "out", FOLDER))
-app.command("gradients")(guarded(gradients_cmd.gradients, "out", FOLDER))
-app.command("train")(train_cmd.train)  # locks its run folder in the library
-app.command("sweep")(guarded(sweep_cmd.sweep, "out", FOLDER))
-app.command("dynamics")(guarded(dynamics_cmd.dynamics, "out", FOLDER))
-app.command("evaluate")(guarded(evaluate_cmd.evaluate, "out", FILE))
-app.command("report")(guarded(report_cmd.report, "out", FILE))
+#: name -> the command, its output locked and checked before any work (train locks its run
+#: folder in the library, since the folder comes from its config).
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "geometry": guarded(geometry_cmd.geometry, "out", FOLDER),
+    "compare": guarded(compare_cmd.compare, "out", FOLDER),
+    "gradients": guarded(gradients_cmd.gradients, "out", FOLDER),
+    "train": train_cmd.train,
+    "sweep": guarded(sweep_cmd.sweep, "out", FOLDER),
+    "dynamics": guarded(dynamics_cmd.dynamics, "out", FOLDER),
+    "evaluate": guarded(evaluate_cmd.evaluate, "out", FILE),
+    "report": guarded(report_cmd.report, "out", FILE),
+}
+for _name, _command in COMMANDS.items():
+    app.command(_name, epilog=getattr(_command, "epilog", None))(with_common_options(_command))
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cselab {cselab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def cselab_options(
+    version: bool = typer.Option(
+        False, "--version", callback=show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Contrastive sentence-representation learning: train, measure, explain, evaluate."""
 
 
 def main(argv: list[str] | None = None) -> None:

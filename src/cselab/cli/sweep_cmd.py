@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from cselab.cli.common_options import is_quiet
+
 
 def sweep(
     config: Path = typer.Option(..., "--config", "-c", help="Base YAML config."),
@@ -27,7 +29,8 @@ def sweep(
     from cselab.training.config import load_config, parse_assignments
     from cselab.training.sweep import plan_sweep, run_sweep, sweep_temperatures
 
-    base = load_config(config, assignments=parse_assignments(assignments))
+    quiet = {"progress": False} if is_quiet() else None
+    base = load_config(config, quiet, assignments=parse_assignments(assignments))
     taus = sweep_temperatures(base, temperatures, centre, span)
     runs = plan_sweep(base, out, temperatures=taus, batch_sizes=batch_sizes, poolings=poolings)
     for run in run_sweep(runs):

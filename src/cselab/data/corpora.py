@@ -16,7 +16,6 @@ first occurrence of each sentence (the paper does not de-duplicate).
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from cselab.data.sts import read_stsbenchmark
-from cselab.data.text_files import json_lines, read_text_lines
+from cselab.data.text_files import delimited_rows, json_lines, read_text_lines
 from cselab.errors import CselabError
 
 FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
@@ -72,18 +71,17 @@ def read_delimited(path: Path, column: str | None, delimiter: str) -> list[str]:
     """A header row, then one row per sentence; ``column`` names the sentence column."""
     if column is None:
         raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
-    lines = read_text_lines(path, "corpus")
-    rows = list(csv.reader(lines, delimiter=delimiter))
+    rows = list(delimited_rows(path, "corpus", delimiter))
     if not rows:
         raise CselabError(f"corpus file {str(path)!r} is empty")
-    header = rows[0]
+    header_line, header = rows[0]
     if column not in header:
-        raise CselabError(f"{path}:1: no column {column!r} in the header; columns: {header}")
+        raise CselabError(
+            f"{path}:{header_line}: no column {column!r} in the header; columns: {header}"
+        )
     index = header.index(column)
     sentences = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue
+    for number, row in rows[1:]:
         if len(row) <= index:
             raise CselabError(
                 f"{path}:{number}: row has {len(row)} fields, column {column!r} is field "
@@ -160,6 +158,8 @@ def load_corpus(
     """Read a corpus; ``source=None`` gives the shipped default corpus."""
     if fmt not in FORMATS:
         raise CselabError(f"corpus format {fmt!r}; choose one of {list(FORMATS)}")
+    if sts_sentences not in STS_SENTENCES:
+        raise CselabError(f"sts_sentences={sts_sentences!r}; choose one of {list(STS_SENTENCES)}")
     text = str(source) if source is not None else None
     if text is not None and text.startswith("hf:"):
         name = text[3:]
@@ -168,6 +168,12 @@ def load_corpus(
     else:
         path = Path(text).expanduser() if text is not None else default_corpus_path()
         kind = detect_format(path) if fmt == "auto" else fmt
+        if column is not None and kind in ("text", "stsb"):
+            how = "one sentence per line" if kind == "text" else "pick with --sts-sentences"
+            raise CselabError(
+                f"corpus {str(path)!r} is read as {kind} ({how}): it has no column {column!r} "
+                "to choose; give --format csv, tsv or jsonl, or leave --column out"
+            )
         if kind == "stsb":
             sentences = read_stsb_sentences(path, sts_sentences)
         elif kind in ("csv", "tsv"):

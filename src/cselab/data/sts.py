@@ -55,6 +55,14 @@ def parse_score(text: str, where: str, score_range: tuple[float, float] | None) 
     return score
 
 
+def scored_pair(where: str, sentence1: str, sentence2: str, score: float) -> ScoredPair:
+    """A pair whose two sentences hold text; an empty one is an error naming ``where``."""
+    for number, sentence in ((1, sentence1), (2, sentence2)):
+        if not sentence.strip():
+            raise CselabError(f"{where}: sentence {number} is empty")
+    return ScoredPair(sentence1, sentence2, score)
+
+
 def _nonempty(pairs: list[ScoredPair], what: str, source: Path) -> list[ScoredPair]:
     if not pairs:
         raise CselabError(f"{what} {str(source)!r} holds no pairs")
@@ -75,7 +83,7 @@ def read_stsbenchmark(path: str | os.PathLike[str]) -> list[ScoredPair]:
                 f"(genre, file, year, id, score, sentence1, sentence2), found {len(fields)}"
             )
         score = parse_score(fields[4], f"{source}:{number}", STSB_SCORE_RANGE)
-        pairs.append(ScoredPair(fields[5], fields[6], score))
+        pairs.append(scored_pair(f"{source}:{number}", fields[5], fields[6], score))
     return _nonempty(pairs, "STS Benchmark file", source)
 
 
@@ -111,7 +119,7 @@ def read_sick(path: str | os.PathLike[str], split: str = "test") -> list[ScoredP
         if set_col is not None and split != "all" and fields[set_col] != SICK_SPLITS[split]:
             continue
         score = parse_score(fields[s], f"{source}:{number}", SICK_SCORE_RANGE)
-        pairs.append(ScoredPair(fields[a], fields[b], score))
+        pairs.append(scored_pair(f"{source}:{number}", fields[a], fields[b], score))
     return _nonempty(pairs, f"SICK file (split {split})", source)
 
 
@@ -144,7 +152,7 @@ def read_senteval_sts(folder: str | os.PathLike[str]) -> dict[str, list[ScoredPa
                     f"found {len(fields)} column(s)"
                 )
             score = parse_score(gold.strip(), f"{gold_file}:{number}", SENTEVAL_SCORE_RANGE)
-            pairs.append(ScoredPair(fields[0], fields[1], score))
+            pairs.append(scored_pair(f"{input_file}:{number}", fields[0], fields[1], score))
         subsets[subset] = _nonempty(pairs, "SentEval STS input", input_file)
     return subsets
 
@@ -152,7 +160,12 @@ def read_senteval_sts(folder: str | os.PathLike[str]) -> dict[str, list[ScoredPa
 def _split_spec(spec: str) -> tuple[str, str, dict[str, str]]:
     """``[kind:]path[?key=value&...]`` -> (kind or '', path, options)."""
     text, _, query = spec.partition("?")
-    options = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    pairs = parse_qsl(query, keep_blank_values=True) if query else []
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise CselabError(f"STS data spec {spec!r}: option(s) {repeated} given more than once")
+    options = dict(pairs)
     kind, sep, rest = text.partition(":")
     if sep and kind in LOADER_KINDS:
         return kind, rest, options
@@ -195,16 +208,32 @@ def load_sts(spec: str) -> StsDataset:
 
     kind, path_text, options = _split_spec(spec)
     if kind == "hf":
+        check_options(spec, kind, options)
         pairs = sts_tables.read_hf_dataset(path_text, options)
         name = options.get("name") or f"{path_text}:{options.get('split', 'test')}"
         return StsDataset(name, pairs, path_text, "hf", options)
     path = Path(path_text).expanduser()
     if not path.exists():
+        prefix, colon, _ = path_text.partition(":")
+        if colon and prefix.isalnum() and not kind:
+            raise CselabError(
+                f"STS data spec {spec!r}: unknown kind {prefix!r}; kinds: {', '.join(LOADER_KINDS)}"
+            )
         raise CselabError(f"STS data {path_text!r} (from spec {spec!r}) does not exist")
     kind = kind or _infer_kind(path)
+    check_options(spec, kind, options)
     protocol = kind
     if kind == "stsb":
         split = options.get("split", "test")
+        if not path.is_dir() and "split" in options:
+            raise CselabError(
+                f"STS data spec {spec!r}: split= picks a file in an STS Benchmark folder; "
+                f"{path_text!r} is a file already"
+            )
+        if split not in STSB_SPLITS:
+            raise CselabError(
+                f"STS data spec {spec!r}: split {split!r} is not one of {STSB_SPLITS}"
+            )
         file = path / f"sts-{split}.csv" if path.is_dir() else path
         pairs = read_stsbenchmark(file)
         default_name = f"stsb-{split}" if path.is_dir() else f"stsb:{path.stem}"
@@ -225,3 +254,26 @@ def load_sts(spec: str) -> StsDataset:
 
 
 LOADER_KINDS = ("stsb", "sick", "senteval", "csv", "tsv", "jsonl", "hf")
+STSB_SPLITS = ("train", "dev", "test")
+_TABLE_OPTIONS = ("sentence1", "sentence2", "score", "range")
+#: The ``?key=value`` options each kind reads (every kind takes ``name``).
+SPEC_OPTIONS = {
+    "stsb": ("split",),
+    "sick": ("split",),
+    "senteval": (),
+    "csv": _TABLE_OPTIONS,
+    "tsv": _TABLE_OPTIONS,
+    "jsonl": _TABLE_OPTIONS,
+    "hf": ("split", "config", *_TABLE_OPTIONS),
+}
+
+
+def check_options(spec: str, kind: str, options: dict[str, str]) -> None:
+    """Refuse a ``?key=`` option that ``kind`` does not read (a typo would be ignored)."""
+    known = ("name", *SPEC_OPTIONS[kind])
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise CselabError(
+            f"STS data spec {spec!r}: unknown option(s) {unknown} for kind {kind!r}; "
+            f"it reads {list(known)}"
+        )

@@ -7,11 +7,10 @@ Options (from a ``load_sts`` spec): ``sentence1``, ``sentence2``, ``score`` colu
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from cselab.data.pairs import ScoredPair
-from cselab.data.text_files import json_lines, read_text_lines
+from cselab.data.text_files import delimited_rows, json_lines
 from cselab.errors import CselabError
 
 
@@ -45,7 +44,7 @@ def _pair(record: dict, where: str, options: dict[str, str]) -> ScoredPair:
     if missing:
         raise CselabError(f"{where}: missing column(s) {missing}; found {sorted(record)}")
     for column in (s1, s2):
-        if not isinstance(record[column], str) or not record[column]:
+        if not isinstance(record[column], str) or not record[column].strip():
             raise CselabError(f"{where}: column {column!r} is empty or not text")
     score = parse_score(str(record[sc]), where, score_range(options))
     return ScoredPair(record[s1], record[s2], score)
@@ -58,16 +57,14 @@ def read_table_pairs(path: Path, kind: str, options: dict[str, str]) -> list[Sco
         for number, record in json_lines(path, "STS table"):
             pairs.append(_pair(record, f"{path}:{number}", options))
     elif kind in ("csv", "tsv"):
-        lines = read_text_lines(path, "STS table")
-        reader = csv.DictReader(lines, delimiter="," if kind == "csv" else "\t")
-        header = reader.fieldnames or []
-        for record in reader:
-            number = reader.line_num
-            if None in record or any(v is None for v in record.values()):
+        rows = delimited_rows(path, "STS table", "," if kind == "csv" else "\t")
+        _, header = next(rows, (1, []))
+        for number, row in rows:
+            if len(row) != len(header):
                 raise CselabError(
                     f"{path}:{number}: expected {len(header)} columns like the header {header}"
                 )
-            pairs.append(_pair(record, f"{path}:{number}", options))
+            pairs.append(_pair(dict(zip(header, row, strict=True)), f"{path}:{number}", options))
     else:
         raise CselabError(f"unknown table kind {kind!r} for {path}")
     if not pairs:

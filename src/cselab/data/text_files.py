@@ -4,11 +4,14 @@ Every reader of text input (corpora, STS files, training data) goes through
 :func:`read_text_lines`, so a missing file, a folder, bytes that are not UTF-8 or an
 unreadable file give the same clear :class:`CselabError`, never a traceback; every
 JSON-lines reader goes through :func:`json_lines`, so a line that is not a JSON object is
-named by file and line the same way.
+named by file and line the same way; every CSV/TSV reader goes through
+:func:`delimited_rows`, so broken quoting is named instead of merging rows.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,3 +48,34 @@ def json_lines(path: Path, what: str) -> Iterator[tuple[int, dict]]:
                 f"{path}:{number}: expected a JSON object, found {type(record).__name__}"
             )
         yield number, record
+
+
+def delimited_rows(path: Path, what: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each non-blank row of a CSV (``,``) or TSV (``\\t``) file.
+
+    Quoting follows RFC 4180, strictly: a field that opens a double quote must close it
+    right before a delimiter or the line's end. A quote left open would swallow the rows
+    after it into one field, so a row that runs over several lines (or to the end of the
+    file) is an error naming the line where it starts: sentences never span lines.
+    """
+    text = "\n".join(read_text_lines(path, what)) + "\n"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CselabError(
+                f"{path}:{start}: broken quoting ({exc}); a field that starts with a double "
+                "quote must end with one"
+            ) from None
+        if reader.line_num > start:
+            raise CselabError(
+                f"{path}:{start}: a quoted field runs from line {start} to line "
+                f"{reader.line_num} (a quote left open?); a row must fit on one line"
+            )
+        if row:
+            yield start, row
+        start = reader.line_num + 1

@@ -22,8 +22,10 @@ import torch
 from scipy.stats import pearsonr, spearmanr
 from sentence_transformers.util import pairwise_cos_sim
 
+from cselab import progress
 from cselab.data.pairs import ScoredPair
 from cselab.errors import CselabError
+from cselab.models.batch_progress import counting_sentences
 from cselab.models.pooling import get_pooling, st_pooling_mode
 
 
@@ -88,14 +90,25 @@ def correlations(predicted: np.ndarray, gold: np.ndarray, *, name: str = "pairs"
 
 
 def pair_similarities(
-    model, pairs: Sequence[ScoredPair], *, batch_size: int = 64, pooling: str | None = None
+    model,
+    pairs: Sequence[ScoredPair],
+    *,
+    batch_size: int = 64,
+    pooling: str | None = None,
+    label: str = "pairs",
 ) -> np.ndarray:
-    """Cosine similarity of each pair's two sentence embeddings, shape (n,)."""
+    """Cosine similarity of each pair's two sentence embeddings, shape (n,); the encoding
+    is a :mod:`cselab.progress` task named ``label``."""
     if pooling is not None:
         get_pooling(pooling)  # reject an unknown name before touching the model
     was_training = model.training
+    sentences = 2 * len(pairs)
     try:
-        with torch.inference_mode():
+        with (
+            torch.inference_mode(),
+            progress.task(f"{label}: encoding", total=sentences, unit="sentences") as task,
+            counting_sentences(model, task.advance),
+        ):
             u = encode_sentences(
                 model, [p.sentence1 for p in pairs], batch_size=batch_size, pooling=pooling
             )  # (n, d)
@@ -127,7 +140,7 @@ def evaluate_sts(
     gold = np.asarray([p.score for p in pairs], dtype=np.float64)  # (n,)
     if not np.isfinite(gold).all():
         raise CselabError(f"{name}: gold scores contain NaN or inf")
-    predicted = pair_similarities(model, pairs, batch_size=batch_size, pooling=pooling)
+    predicted = pair_similarities(model, pairs, batch_size=batch_size, pooling=pooling, label=name)
     return correlations(predicted, gold, name=name)
 
 

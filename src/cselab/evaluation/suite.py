@@ -64,8 +64,11 @@ def run_sts_suite(
     if duplicates:
         raise CselabError(f"STS dataset names must be unique; repeated: {duplicates} (use name=)")
     rows = []
-    for dataset in datasets:
-        predicted = pair_similarities(model, dataset.pairs, batch_size=batch_size, pooling=pooling)
+    for number, dataset in enumerate(datasets, start=1):
+        label = f"STS {dataset.name} ({number} of {len(datasets)})"
+        predicted = pair_similarities(
+            model, dataset.pairs, batch_size=batch_size, pooling=pooling, label=label
+        )
         gold = np.asarray([p.score for p in dataset.pairs], dtype=np.float64)
         scores = correlations(predicted, gold, name=dataset.name)
         sentences = [s for p in dataset.pairs for s in (p.sentence1, p.sentence2)]

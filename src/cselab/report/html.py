@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cselab.errors import CselabError
 from cselab.io.atomic import write_text
+from cselab.report.figure_events import figures_task
 from cselab.report.inputs import ReportInputs, collect_inputs
 from cselab.report.sections import build_sections
 
@@ -70,6 +71,8 @@ def write_report(
     target = Path(out)
     if target.is_dir():
         raise CselabError(f"report output {str(target)!r} is a directory: give an HTML file")
-    html = render_report(collect_inputs(paths), title=title, dynamics_layers=dynamics_layers)
+    inputs = collect_inputs(paths)
+    with figures_task("report: drawing figures"):
+        html = render_report(inputs, title=title, dynamics_layers=dynamics_layers)
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_text(target, html, what="report")

@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 
 from cselab.errors import CselabError  # noqa: E402
 from cselab.io.atomic import write_bytes  # noqa: E402
+from cselab.report.figure_events import figure_done  # noqa: E402
 
 
 def metric_rows(table: pd.DataFrame, metric: str, table_name: str = "the table") -> pd.DataFrame:
@@ -72,7 +73,9 @@ def save_figure(fig, path: str | os.PathLike[str]) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
-    return write_bytes(out, buffer.getvalue(), what="figure")
+    written = write_bytes(out, buffer.getvalue(), what="figure")
+    figure_done()
+    return written
 
 
 def plot_ssc_correlation(curve: pd.DataFrame):
@@ -103,4 +106,5 @@ def figure_to_base64(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
+    figure_done()
     return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from cselab import progress
 from cselab.errors import CselabError
 from cselab.report.plots import plot_over_steps, save_figure
-from cselab.results.table import NO_LAYER, concat_tables, read_table
+from cselab.results.table import NO_LAYER, NO_STEP, concat_tables, read_table
 
 METRICS_FILE = "metrics.csv"
 
@@ -34,10 +35,16 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
         path = Path(run_dir)
         table_path = path / METRICS_FILE if path.is_dir() else path
         if not table_path.is_file():
-            raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}")
+            raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}{_why(path)}")
         frame = read_table(table_path)
         if frame.empty:
             raise CselabError(f"results table {str(table_path)!r} has no rows")
+        if (frame["step"] == NO_STEP).all():
+            raise CselabError(
+                f"results table {str(table_path)!r} has no training steps: it is not a training "
+                "run (cselab geometry and compare measure one model); give run folders written "
+                "by cselab train or cselab sweep"
+            )
         frame.loc[frame["run"] == "", "run"] = path.name if path.is_dir() else path.parent.name
         for run in frame["run"].unique():
             if run in owner:
@@ -48,6 +55,15 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
             owner[str(run)] = str(run_dir)
         frames.append(frame)
     return concat_tables(frames)
+
+
+def _why(path: Path) -> str:
+    """Why a folder may lack its table: a sweep folder, or a run trained without probes."""
+    if any(path.glob(f"*/{METRICS_FILE}")):
+        return f" (it holds run folders: give them, e.g. {path}/*)"
+    if (path / "config.yaml").is_file():
+        return " (a run trained with probe_every: null records no metrics)"
+    return ""
 
 
 def rows_at_layers(
@@ -97,13 +113,17 @@ def plot_dynamics(
     if unknown:
         raise CselabError(f"metric(s) {unknown} are not in the runs' tables")
     written = []
-    for metric in chosen:
-        rows = table[table["metric"] == metric]
-        if layer is not None and (rows["layer"] != NO_LAYER).any():
-            missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
-            if missing:
-                raise CselabError(f"metric {metric!r} has no rows for layer {layer} in {missing}")
-        rows, drawn = rows_at_layers(rows, None if layer is None else [layer])
-        figure = plot_over_steps(rows, metric, layer=drawn[0] if len(drawn) == 1 else None)
-        written.append(save_figure(figure, Path(out_dir) / _file_name(metric)))
+    with progress.task("dynamics: figures", total=len(chosen), unit="figures") as task:
+        for metric in chosen:
+            rows = table[table["metric"] == metric]
+            if layer is not None and (rows["layer"] != NO_LAYER).any():
+                missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
+                if missing:
+                    raise CselabError(
+                        f"metric {metric!r} has no rows for layer {layer} in {missing}"
+                    )
+            rows, drawn = rows_at_layers(rows, None if layer is None else [layer])
+            figure = plot_over_steps(rows, metric, layer=drawn[0] if len(drawn) == 1 else None)
+            written.append(save_figure(figure, Path(out_dir) / _file_name(metric)))
+            task.advance()
     return written

@@ -27,6 +27,8 @@ from cselab.io.torn_lines import complete_text
 ID_COLUMNS = ("run", "step", "model", "corpus", "layer", "metric")
 COLUMNS = (*ID_COLUMNS, "value")
 NO_LAYER = -1
+#: The ``step`` of a row that belongs to no training step (a geometry or evaluation result).
+NO_STEP = -1
 
 
 def make_table(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
@@ -40,11 +42,11 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in COLUMNS:
         if column not in frame.columns:
-            frame[column] = NO_LAYER if column in ("layer", "step") else ""
+            frame[column] = {"layer": NO_LAYER, "step": NO_STEP}.get(column, "")
     if frame["metric"].isna().any() or (frame["metric"].astype(str) == "").any():
         raise CselabError("table rows must name a metric")
     frame["layer"] = frame["layer"].fillna(NO_LAYER).astype(int)
-    frame["step"] = frame["step"].fillna(NO_LAYER).astype(int)
+    frame["step"] = frame["step"].fillna(NO_STEP).astype(int)
     for column in ("run", "model", "corpus", "metric"):
         frame[column] = frame[column].fillna("").astype(str)
     frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype(float)

@@ -135,8 +135,12 @@ def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CselabError(f"checkpoint {str(path)!r} has no {STATE_FILE}")
     try:
         state = torch.load(source, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a corrupt file: name it
-        raise CselabError(f"checkpoint state {str(source)!r} cannot be read: {exc}") from exc
+    except Exception as exc:  # a corrupt file: name it (torch's own text suggests unsafe loading)
+        raise CselabError(
+            f"checkpoint state {str(source)!r} is damaged: it is not a trainer state that "
+            f"cselab can read ({type(exc).__name__}); delete the checkpoint folder "
+            f"{str(path)!r} to resume from the checkpoint before it"
+        ) from None
     missing = sorted(REQUIRED_STATE - set(state) if isinstance(state, dict) else REQUIRED_STATE)
     if missing:
         raise CselabError(f"checkpoint state {str(source)!r} lacks {missing}: it is damaged")

@@ -136,13 +136,30 @@ def load_config(
         except UnicodeDecodeError as exc:
             raise CselabError(f"config file {str(source)!r} is not UTF-8 text ({exc})") from None
         except yaml.YAMLError as exc:
-            raise CselabError(f"config file {str(source)!r} is not valid YAML: {exc}") from exc
+            raise CselabError(yaml_problem(f"config file {str(source)!r}", exc)) from None
         if not isinstance(loaded, dict):
             raise CselabError(f"config file {str(source)!r} must hold a mapping of fields")
         values.update(loaded)
     values.update(assignments or {})
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return config_from_dict(values, source=str(path) if path else "flags")
+
+
+def _at(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def yaml_problem(what: str, exc: yaml.YAMLError) -> str:
+    """One line: ``WHAT, line 4, column 11: not valid YAML: expected ',' or ']', but got
+    ':' (while parsing a flow sequence started at line 3, column 7)``."""
+    mark, start = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if context and start is not None and (mark is None or _at(start) != _at(mark)):
+        context += f" started at {_at(start)}"
+    detail = " ".join((f"{problem} ({context})" if context else problem).split())
+    where = f", {_at(mark)}" if mark is not None else ""
+    return f"{what}{where}: not valid YAML: {detail}"
 
 
 def save_config(config: TrainConfig, path: str | os.PathLike[str]) -> Path:
@@ -238,6 +255,11 @@ def validate_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if value is not None and not Path(value).is_file():
             raise _bad(name, value, "file does not exist")
+        if value is not None and config.probe_every is None:
+            raise _bad(
+                name, value, "probes are off (probe_every: null), so it would never be read: "
+                "set probe_every (e.g. --probe-every 200) or leave it out"
+            )  # fmt: skip
     for name in ("max_grad_norm", "weight_decay", "score_threshold"):
         value = getattr(config, name)
         if value is not None and not math.isfinite(value):
@@ -279,5 +301,5 @@ def parse_assignments(assignments: list[str] | None) -> dict[str, Any]:
         try:
             values[key.strip()] = yaml.safe_load(raw)
         except yaml.YAMLError as exc:
-            raise CselabError(f"--set {text!r}: value is not valid YAML ({exc})") from exc
+            raise CselabError(yaml_problem(f"--set {text!r} value", exc)) from None
     return values

@@ -125,6 +125,27 @@ def read_nli(path: str | os.PathLike[str], *, hard_negatives: bool = True) -> li
     return examples
 
 
+def read_sentences(path: Path) -> list[str]:
+    """One sentence per line; a line with a tab (a TSV of pairs or triplets?) or a JSON-lines
+    file is an error naming the kind that reads it, not a sentence with a tab inside."""
+    if path.suffix in (".jsonl", ".json"):
+        raise CselabError(
+            f"training data {str(path)!r} is JSON lines, but data_kind 'sentences' reads one "
+            "sentence per line: use data_kind pairs, triplets or nli for JSON lines"
+        )
+    sentences = []
+    for number, line in _lines(path):
+        if "\t" in line:
+            columns = len(line.split("\t"))
+            kind = {2: "pairs", 3: "triplets"}.get(columns, "nli, scored_pairs (STS-B) or pairs")
+            raise CselabError(
+                f"{path}:{number}: {columns} tab-separated columns, but data_kind 'sentences' "
+                f"reads one sentence per line: use data_kind {kind} (--data-kind)"
+            )
+        sentences.append(line.strip())
+    return sentences
+
+
 def read_training_data(
     path: str | os.PathLike[str],
     kind: str,
@@ -138,7 +159,7 @@ def read_training_data(
         raise CselabError(f"training data {str(source)!r} does not exist")
     examples: list[Pair | Triplet]
     if kind == "sentences":
-        examples = [Pair(line.strip(), line.strip()) for _, line in _lines(source)]
+        examples = [Pair(s, s) for s in read_sentences(source)]
     elif kind == "pairs":
         examples = [Pair(*f) for _, f in _records(source, ("anchor", "positive"))]
     elif kind == "triplets":

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from cselab import progress
 from cselab.data.pairs import Pair, ScoredPair, Triplet
 from cselab.errors import CselabError
 from cselab.results.table import NO_LAYER, finite
@@ -100,10 +101,10 @@ def _row(metric: str, value: float, layer: int = NO_LAYER, corpus: str = "") -> 
     return {"metric": metric, "value": finite(float(value)), "layer": layer, "corpus": corpus}
 
 
-def sts_rows(model, pairs: Sequence[ScoredPair]) -> list[dict]:
+def sts_rows(model, pairs: Sequence[ScoredPair], label: str = "dev_data") -> list[dict]:
     from cselab.evaluation.sts import evaluate_sts
 
-    result = evaluate_sts(model, pairs, name="dev_data")
+    result = evaluate_sts(model, pairs, name=label)
     return [
         _row("sts_dev_spearman", result["spearman"], corpus="dev"),
         _row("sts_dev_pearson", result["pearson"], corpus="dev"),
@@ -132,22 +133,45 @@ def gradient_rows(model, loss_name: str, loss_params: dict, batch) -> list[dict]
     return [_row(f"grad/{name}", value) for name, value in summary.items()]
 
 
-def run_probes(model, probes: ProbeSet, loss_name: str, loss_params: dict) -> list[dict]:
+def run_probes(
+    model, probes: ProbeSet, loss_name: str, loss_params: dict, step: int = 0
+) -> list[dict]:
     """All probes at the current weights; rows carry metric, value, layer, corpus.
-    ``loss_name`` and ``loss_params`` say whose gradient parts the gradient batch gets."""
+    ``loss_name`` and ``loss_params`` say whose gradient parts the gradient batch gets.
+    Progress and a result line ("probe at step 200: STS dev Spearman 81.20; ...") go to
+    :mod:`cselab.progress`."""
     start = time.perf_counter()
     rows: list[dict] = []
     was_training = model.training
     model.eval()
+    title = f"probe at step {step}"
     try:
         with isolated_rng(), torch.no_grad():
-            if probes.dev_pairs is not None:
-                rows += sts_rows(model, probes.dev_pairs)
+            if probes.dev_pairs is not None:  # its encoding is a progress task of its own
+                rows += sts_rows(model, probes.dev_pairs, label=f"{title}: STS dev")
             if probes.sentences is not None:
-                rows += geometry_rows(model, probes.sentences, probes.corpus_name)
+                with progress.task(f"{title}: geometry ({len(probes.sentences)} sentences)"):
+                    rows += geometry_rows(model, probes.sentences, probes.corpus_name)
             if probes.gradient_batch is not None:
                 rows += gradient_rows(model, loss_name, loss_params, probes.gradient_batch)
     finally:
         model.train(was_training)
     rows.append(_row("probe_seconds", time.perf_counter() - start))
+    progress.note(f"{title}: {probe_summary(rows)}")
     return rows
+
+
+def probe_summary(rows: list[dict]) -> str:
+    """``STS dev Spearman 81.20; geometry 4 metrics x 7 layers; gradient parts; 12.3 s``."""
+    values = {row["metric"]: row["value"] for row in rows}
+    said = []
+    if "sts_dev_spearman" in values:
+        said.append(f"STS dev Spearman {values['sts_dev_spearman']:.2f}")
+    geometry = [r for r in rows if r["layer"] != NO_LAYER]
+    if geometry:
+        layers = len({r["layer"] for r in geometry})
+        said.append(f"geometry {len(geometry) // layers} metrics x {layers} layers")
+    if any(name.startswith("grad/") for name in values):
+        said.append("gradient parts")
+    said.append(f"{values['probe_seconds']:.1f} s")
+    return "; ".join(said)

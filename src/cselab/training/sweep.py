@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cselab import progress
 from cselab.errors import CselabError
 from cselab.training.checkpoints import latest_checkpoint
 from cselab.training.config import TrainConfig, validate_config
@@ -119,11 +120,15 @@ def is_finished(config: TrainConfig) -> bool:
 
 
 def run_sweep(runs: Sequence[SweepRun]) -> list[SweepRun]:
-    """Train every run that is not finished (interrupted ones resume); mark each run's status."""
-    for run in runs:
+    """Train every run that is not finished (interrupted ones resume); mark each run's status.
+    Each run is announced as ``sweep run k of n: NAME`` through :mod:`cselab.progress`."""
+    for number, run in enumerate(runs, start=1):
+        where = f"sweep run {number} of {len(runs)}: {run.name}"
         if is_finished(run.config):
             run.status = "skipped"
+            progress.note(f"{where}: finished already, skipped")
             continue
+        progress.note(f"{where}: training")
         train(run.config)
         run.status = "trained"
     return list(runs)

@@ -331,6 +331,8 @@ def log_window(
         lr = state.scheduler.get_last_lr()[0]
         rows = training_rows(state.totals, state.parts, lr, skipped=config.nan_policy == "skip")
         if probes is not None:
-            rows += run_probes(state.model, probes, config.loss, loss_arguments(config))
+            rows += run_probes(
+                state.model, probes, config.loss, loss_arguments(config), step=state.step
+            )
         log.log(rows, state.step)
     state.start_window()

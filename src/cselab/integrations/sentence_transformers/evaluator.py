@@ -124,13 +124,14 @@ class CselabEvaluator(SentenceEvaluator):
     def __call__(
         self, model, output_path: str | None = None, epoch: float = -1, steps: int = -1
     ) -> dict[str, float]:
-        rows = run_probes(model, self.probes, self.loss_name, self.loss_params)
+        step = max(int(steps), 0)
+        rows = run_probes(model, self.probes, self.loss_name, self.loss_params, step=step)
         metrics = {metric_key(row): float(row["value"]) for row in rows}
         if self.primary_metric is None:  # no STS: the last layer's anisotropy
             last = max(int(r["layer"]) for r in rows if r["metric"] == "anisotropy")
             self.primary_metric = f"anisotropy_layer{last}"
         if output_path is not None:
-            stamp = {"run": self.name, "step": max(int(steps), 0), "model": "sentence-transformers"}
+            stamp = {"run": self.name, "step": step, "model": "sentence-transformers"}
             append_rows(Path(output_path) / METRICS_FILE, [{**stamp, **row} for row in rows])
         metrics = self.prefix_name_to_metrics(metrics, self.name)
         self.store_metrics_in_model_card_data(

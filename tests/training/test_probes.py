@@ -1,0 +1,37 @@
+"""A probe reports its progress and one result line through cselab.progress."""
+
+from __future__ import annotations
+
+import re
+
+from cselab import progress
+from cselab.data.pairs import ScoredPair
+from cselab.training.probes import ProbeSet, run_probes
+
+
+def test_a_probe_says_what_it_measured_at_which_step(tiny_model, toy_sentences, capsys):
+    pairs = zip(toy_sentences, toy_sentences[1:], strict=False)  # neighbours
+    dev = [ScoredPair(a, b, float(i)) for i, (a, b) in enumerate(pairs)]
+    probes = ProbeSet(dev_pairs=dev, sentences=toy_sentences, corpus_name="toy")
+    with progress.showing("lines"):
+        rows = run_probes(tiny_model, probes, "info_nce", {}, step=200)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"probe at step 200: STS dev: encoding ({2 * len(dev)} sentences) ..."
+    assert f"probe at step 200: geometry ({len(toy_sentences)} sentences) ..." in lines
+    value = {r["metric"]: r["value"] for r in rows}
+    metrics = {r["metric"] for r in rows if r["layer"] >= 0}
+    last = re.fullmatch(
+        r"probe at step 200: STS dev Spearman (-?\d+\.\d\d); geometry (\d+) metrics x 3 "
+        r"layers; (\d+\.\d) s",
+        lines[-1],
+    )
+    assert last is not None, lines[-1]
+    assert float(last.group(1)) == round(value["sts_dev_spearman"], 2)
+    assert int(last.group(2)) == len(metrics)
+    assert float(last.group(3)) == round(value["probe_seconds"], 1)
+
+
+def test_probes_print_nothing_in_library_use(tiny_model, toy_sentences, capsys):
+    probes = ProbeSet(sentences=toy_sentences, corpus_name="toy")
+    run_probes(tiny_model, probes, "info_nce", {}, step=3)
+    assert capsys.readouterr().err == ""
