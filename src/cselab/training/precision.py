@@ -38,12 +38,27 @@ def precision_problem(precision: str, device: str) -> str | None:
     if precision not in DTYPES:
         return None
     kind = device_type(device)
-    if not torch.amp.autocast_mode.is_autocast_available(kind):
+    if not autocast_available(kind):
         return f"torch has no autocast for device {device!r}; use fp32"
+    if precision == "fp16" and kind != "cuda" and not hasattr(torch.amp, "GradScaler"):
+        return f"torch {torch.__version__} has no gradient scaler for {device!r} (torch >= 2.3 has)"
     cuda = kind == "cuda" and torch.cuda.is_available()
     if precision == "bf16" and cuda and not torch.cuda.is_bf16_supported():
         return f"device {device!r} has no bfloat16; use fp16 (with loss scaling) or fp32"
     return None
+
+
+def autocast_available(kind: str) -> bool:
+    """Whether torch has autocast for a device type (torch < 2.4: CPU and CUDA)."""
+    check = getattr(torch.amp.autocast_mode, "is_autocast_available", None)
+    return kind in ("cpu", "cuda") if check is None else bool(check(kind))
+
+
+def grad_scaler(kind: str) -> Any:
+    """fp16's ``GradScaler`` for a device type (``torch.cuda.amp``'s before torch 2.3)."""
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler(kind)
+    return torch.cuda.amp.GradScaler()
 
 
 class Precision:
@@ -53,8 +68,7 @@ class Precision:
         self.name = precision
         self.device_type = device_type(device)
         self.dtype = DTYPES.get(precision)
-        enabled = precision == "fp16"
-        self.scaler = torch.amp.GradScaler(self.device_type, enabled=enabled) if enabled else None
+        self.scaler = grad_scaler(self.device_type) if precision == "fp16" else None
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
         """The context the encoder's forward passes run in (nothing for fp32)."""

@@ -109,11 +109,10 @@ def loss_and_backward(
 
 
 def gradient_norm(parameters: list[torch.nn.Parameter], max_norm: float | None) -> float:
-    """The global L2 norm of the gradients (before clipping), clipped to ``max_norm``."""
-    if max_norm is not None:
-        return float(torch.nn.utils.clip_grad_norm_(parameters, max_norm))
-    grads = [p.grad for p in parameters if p.grad is not None]
-    return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0
+    """The global L2 norm of the gradients (before clipping), clipped to ``max_norm`` (none:
+    an infinite bound, which scales by 1)."""
+    limit = float("inf") if max_norm is None else max_norm
+    return float(torch.nn.utils.clip_grad_norm_(parameters, limit))
 
 
 def train_step(
