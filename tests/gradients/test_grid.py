@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
 
 from cselab.errors import CselabError
-from cselab.gradients.figures import write_grid_figures
-from cselab.gradients.grid import gradient_grid, parse_grid
+from cselab.gradients.grid import gradient_grid, parse_grid, sample_rows, truncated_normal
+from cselab.report.gradient_figures import write_gradient_figures
 
 
 def test_grid_table_shape_and_trends():
@@ -47,7 +48,7 @@ def test_grid_errors_and_parsing():
 
 def test_figures_are_written(tmp_path):
     table = gradient_grid("arccon", [0.5, 0.9], [0.0, 0.5], [0.05, 0.1], rows=4, negatives=7)
-    paths = write_grid_figures(table, tmp_path)
+    paths = write_gradient_figures(table, tmp_path)
     assert {p.name for p in paths} == {
         "hardest_weight_share.png",
         "dissipation_tau0.05.png",
@@ -56,3 +57,41 @@ def test_figures_are_written(tmp_path):
         "ratio_tau0.1.png",
     }
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+@pytest.mark.parametrize(("mean", "std"), [(0.95, 0.1), (-0.9, 0.3), (0.2, 0.1)])
+def test_negative_cosines_follow_the_truncated_normal(mean, std):
+    """Moments against scipy's truncated normal; nothing piles up at ±1 (no clamp ties)."""
+    from scipy.stats import truncnorm
+
+    generator = torch.Generator().manual_seed(0)
+    values = truncated_normal(mean, std, (200_000,), generator=generator)
+    reference = truncnorm((-1 - mean) / std, (1 - mean) / std, loc=mean, scale=std)
+    standard_error = reference.std() / math.sqrt(len(values))
+    assert abs(values.mean().item() - reference.mean()) < 4 * standard_error
+    assert values.std().item() == pytest.approx(reference.std(), rel=0.01)
+    assert values.min() > -1 and values.max() < 1
+    assert len(torch.unique(values)) == len(values)
+
+
+def test_rows_near_cosine_one_have_a_single_hardest_negative():
+    rows = sample_rows(0.9, 1.0, rows=64, negatives=127, neg_std=0.1, generator=torch.Generator())
+    negatives = rows[:, 1:]
+    assert ((negatives == negatives.amax(dim=1, keepdim=True)).sum(dim=1) == 1).all()
+
+
+def test_grid_of_a_loss_module_and_its_protocol_column():
+    from cselab.losses import LOSSES
+
+    module = LOSSES["info_nce"](temperature=0.2)
+    table = gradient_grid(module, [0.5], [0.1, 0.3], rows=8, negatives=7)
+    assert set(table["temperature"]) == {0.2} and set(table["protocol"]) == {"cosine"}
+    same = gradient_grid("info_nce", [0.5], [0.1, 0.3], [0.2], rows=8, negatives=7)
+    assert table["value"].tolist() == same["value"].tolist()
+
+
+def test_a_cell_that_cannot_fit_in_memory_is_refused_before_any_work():
+    with pytest.raises(
+        CselabError, match=r"rows=100000000 x \(1 \+ negatives=127\) cosines need about 1.23 TB"
+    ):
+        gradient_grid("info_nce", [0.5], [0.1], rows=100_000_000)

@@ -10,8 +10,9 @@ import torch.nn.functional as F
 
 from cselab.errors import CselabError
 from cselab.gradients.parts import PARTS, anchor_gradient, compute_parts, unified_descent
+from cselab.losses import LOSSES
 from cselab.losses.arccon import arccon_logits, arccon_loss
-from cselab.losses.info_nce import info_nce_loss
+from cselab.losses.info_nce import info_nce_loss, symmetric_info_nce_loss
 from cselab.losses.margin import (
     mat_from_scores,
     mat_loss,
@@ -189,7 +190,9 @@ def test_unsupported_losses_are_named():
         compute_parts("info_nce", scores, labels, temperature=0.0)
     with pytest.raises(CselabError, match="bad parameter for 'mpt'"):
         compute_parts("mpt", scores, labels, temperature=0.1)
-    assert set(PARTS) == {"info_nce", "arccon", "mpt", "met", "mat", "sg_surrogate", "triplet"}
+    assert set(PARTS) == {
+        "info_nce", "symmetric_info_nce", "arccon", "mpt", "met", "mat", "sg_surrogate", "triplet"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("distance", ["squared_euclidean", "cosine", "euclidean"])
@@ -213,3 +216,66 @@ def test_triplet_unified_form_matches_autograd(distance, margin):
     torch.testing.assert_close(
         anchor_gradient(parts, a, candidates, labels), grad, rtol=0, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.7, 1e-3])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_symmetric_info_nce_parts_of_each_direction_equal_autograd(temperature, seed):
+    """Anchor rows (anchor → positives + hard negatives) and positive rows (positive →
+    anchors), each with the other view held fixed as candidates."""
+    anchor, candidates, labels = random_batch(seed, hard_negatives=seed != 1)
+    positive = candidates[: len(labels)]
+    x, y = anchor.clone().requires_grad_(True), positive.clone().requires_grad_(True)
+    held = torch.cat([y, candidates[len(labels) :]]).detach()
+    loss = symmetric_info_nce_loss(x, y, held, x.detach(), labels, temperature=temperature)
+    want_anchor, want_positive = torch.autograd.grad(loss, (x, y))
+    params = {"temperature": temperature}
+    with torch.no_grad():
+        forward = compute_parts("symmetric_info_nce", cosine(anchor, candidates), labels, **params)
+        backward = compute_parts("symmetric_info_nce", cosine(positive, anchor), labels, **params)
+        got_anchor = anchor_gradient(forward, anchor, candidates, labels)
+        got_positive = anchor_gradient(backward, positive, anchor, labels)
+    torch.testing.assert_close(got_anchor, want_anchor, rtol=1e-6, atol=1e-8)
+    torch.testing.assert_close(got_positive, want_positive, rtol=1e-6, atol=1e-8)
+    assert torch.allclose(backward.weights.sum(dim=1), torch.ones(len(labels), dtype=torch.float64))
+
+
+MODULE_PARAMS = {
+    "info_nce": {"temperature": 0.2},
+    "symmetric_info_nce": {"temperature": 0.3},
+    "arccon": {"temperature": 0.1, "margin_degrees": 20.0},
+    "mpt": {"margin": 0.4},
+    "met": {"margin": 0.9},
+    "mat": {"margin": 0.01},
+    "sg_surrogate": {"margin": 0.6, "ratio": 1.7, "temperature": 0.2},
+    "triplet": {"margin": 0.5, "distance": "euclidean"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARTS))
+def test_a_loss_module_gives_the_parts_of_its_hyper_parameters(name):
+    params = MODULE_PARAMS[name]
+    anchor, candidates, labels = random_batch(4, hard_negatives=False)
+    if name == "triplet":
+        scores, labels = cosine(anchor, candidates)[:, :2], torch.zeros(6, dtype=torch.long)
+    else:
+        scores = cosine(anchor, candidates)
+    by_name = compute_parts(name, scores, labels, **params)
+    by_module = compute_parts(LOSSES[name](**params), scores, labels)
+    for field in ("dissipation", "weights", "ratio", "scale"):
+        torch.testing.assert_close(getattr(by_module, field), getattr(by_name, field))
+    default = compute_parts(name, scores, labels)
+    assert any(
+        not torch.equal(getattr(default, f), getattr(by_name, f))
+        for f in ("dissipation", "weights", "ratio", "scale")
+    )  # the chosen hyper-parameters matter, so the module's were read
+
+
+def test_a_loss_module_with_keywords_or_without_parts_is_named():
+    scores, labels = torch.zeros(2, 3), torch.arange(2)
+    with pytest.raises(CselabError, match="through its module, not also as keywords"):
+        compute_parts(LOSSES["info_nce"](), scores, labels, temperature=0.1)
+    with pytest.raises(CselabError, match="'vicreg' has no unified gradient form"):
+        compute_parts(LOSSES["vicreg"](), scores, labels)
+    with pytest.raises(CselabError, match="Linear is not a cselab loss"):
+        compute_parts(torch.nn.Linear(2, 2), scores, labels)

@@ -58,3 +58,41 @@ def test_triplet_summary_uses_one_negative_per_anchor():
     assert out["negative_similarity"] == pytest.approx(torch.cosine_similarity(a, n).mean().item())
     with pytest.raises(CselabError, match="needs the hard negatives"):
         gradient_summary("triplet", a, p)
+
+
+def _hand_info_nce(rows, cols, tau):
+    """(mean D, mean hardest share) of InfoNCE rows of cos(rows, cols), by hand."""
+    n = len(rows)
+    dis, share = [], []
+    for i in range(n):
+        s = [float(torch.cosine_similarity(rows[i], cols[j], dim=0)) for j in range(len(cols))]
+        negs = [s[j] for j in range(len(cols)) if j != i]
+        z = sum(math.exp(v / tau) for v in negs)
+        dis.append(1 / (1 + math.exp(s[i] / tau) / z))
+        share.append(math.exp(max(negs) / tau) / z)
+    return sum(dis) / n, sum(share) / n
+
+
+def test_symmetric_info_nce_summary_has_both_directions():
+    g = torch.Generator().manual_seed(2)
+    h = torch.randn(5, 4, generator=g, dtype=torch.float64)
+    hp = h + 0.7 * torch.randn(5, 4, generator=g, dtype=torch.float64)
+    negative = torch.randn(5, 4, generator=g, dtype=torch.float64)
+    got = gradient_summary("symmetric_info_nce", h, hp, negative, temperature=0.2)
+    forward = _hand_info_nce(h, torch.cat([hp, negative]), 0.2)
+    backward = _hand_info_nce(hp, h, 0.2)  # positive → anchors: no hard negatives
+    assert (got["dissipation"], got["hardest_weight_share"]) == pytest.approx(forward, rel=1e-5)
+    assert (got["dissipation_backward"], got["hardest_weight_share_backward"]) == pytest.approx(
+        backward, rel=1e-5
+    )
+    assert set(got) == set(SUMMARY_KEYS) | {f"{k}_backward" for k in SUMMARY_KEYS}
+
+
+def test_summary_of_a_loss_module_uses_its_hyper_parameters():
+    from cselab.losses import LOSSES
+
+    g = torch.Generator().manual_seed(3)
+    h, hp = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    by_module = gradient_summary(LOSSES["arccon"](temperature=0.3, margin_degrees=30.0), h, hp)
+    assert by_module == gradient_summary("arccon", h, hp, temperature=0.3, margin_degrees=30.0)
+    assert by_module != gradient_summary("arccon", h, hp)

@@ -1,4 +1,5 @@
-"""`cselab gradients`: the unified gradient parts of a loss over a (μ_pos, μ_neg, τ) grid."""
+"""`cselab gradients`: the unified gradient parts of losses over a (μ_pos, μ_neg, τ) grid,
+in Li et al.'s simulation protocol (default) or over sampled cosines."""
 
 from __future__ import annotations
 
@@ -6,40 +7,62 @@ from pathlib import Path
 
 import typer
 
-from cselab.gradients.figures import write_grid_figures
-from cselab.gradients.grid import gradient_grid, parse_grid
-from cselab.results.table import write_table
+from cselab.gradients.grid_request import GridRequest, run_request
+from cselab.gradients.li2024 import (
+    DEFAULT_NEG_GRID,
+    DEFAULT_POS_GRID,
+    PAPER_NEG_GRID,
+    PAPER_POS_GRID,
+)
+from cselab.gradients.outputs import write_gradient_outputs
+from cselab.report.figure_events import figures_task
+from cselab.report.gradient_figures import write_gradient_figures
 
 
 def gradients(
-    loss: str = typer.Argument(
-        ..., help="loss name: info_nce, arccon, mpt, met, mat, sg_surrogate, triplet"
+    losses: list[str] = typer.Argument(
+        None,
+        help="losses: info_nce, symmetric_info_nce, arccon, mpt, met, mat, sg_surrogate "
+        "(li2024: default the paper's six), triplet (cosine only); cosine takes one",
     ),
-    out: Path = typer.Option(..., "--out", help="output folder for gradients.csv and PNGs"),
+    out: Path = typer.Option(..., "--out", help="output folder: gradients.csv, summary.json, PNGs"),
+    protocol: str = typer.Option(
+        "li2024", help="li2024: Li et al.'s simulation (angles, Figs 2-4); cosine: cosine grid"
+    ),
     temperature: list[float] = typer.Option(
-        None, "--temperature", help="temperature(s) τ (repeat the option); default 0.05"
+        None, "--temperature", help="τ of the losses (repeat the option); default each loss's"
     ),
-    pos_grid: str = typer.Option("0.3:1.0:8", help="μ_pos values: 'start:stop:num' or 'a,b,c'"),
-    neg_grid: str = typer.Option("-0.2:0.8:11", help="μ_neg values: 'start:stop:num' or 'a,b,c'"),
-    rows: int = typer.Option(64, help="sampled anchors per grid cell"),
+    weight_temperature: list[float] = typer.Option(
+        None,
+        "--weight-temperature",
+        help="li2024 Fig. 3 τ values (repeat); default 0.3 0.1 0.05 0.03 0.01 0.005",
+    ),
+    pos_grid: str = typer.Option(
+        None,
+        help=f"μ_pos 'start:stop:num' or 'a,b,c': li2024 angles/π (default {DEFAULT_POS_GRID}, "
+        f"paper {PAPER_POS_GRID}); cosine: cosines (default 0.3:1.0:8)",
+    ),
+    neg_grid: str = typer.Option(
+        None,
+        help=f"μ_neg: li2024 default {DEFAULT_NEG_GRID} (paper {PAPER_NEG_GRID}); "
+        "cosine default -0.2:0.8:11",
+    ),
+    rows: int = typer.Option(None, help="anchors per grid cell (li2024 1000, cosine 64)"),
     negatives: int = typer.Option(127, help="negatives per anchor (batch size − 1; 1 for triplet)"),
-    neg_std: float = typer.Option(0.1, help="std of the negative cosines around μ_neg"),
-    margin: float = typer.Option(None, help="margin m of mpt/met/mat/sg_surrogate/triplet"),
-    seed: int = typer.Option(0, help="seed of the sampled cosines"),
+    pos_std: float = typer.Option(None, help="li2024: std of the positive angle (0.05 rad)"),
+    neg_std: float = typer.Option(
+        None, help="std of the negatives: li2024 angles (0.10 rad), cosine cosines (0.1)"
+    ),
+    margin: float = typer.Option(None, help="margin m of the one loss given"),
+    seed: int = typer.Option(0, help="seed of the sampled rows"),
 ) -> None:
-    """Compute dissipation, hardest-negative weight share and ratio over a grid (Li et al. 2024)."""
-    params = {} if margin is None else {"margin": margin}
-    table = gradient_grid(
-        loss,
-        parse_grid("--pos-grid", pos_grid),
-        parse_grid("--neg-grid", neg_grid),
-        temperature or None,
-        rows=rows,
-        negatives=negatives,
-        neg_std=neg_std,
-        seed=seed,
-        **params,
-    )
-    csv = write_table(table, out / "gradients.csv")
-    figures = write_grid_figures(table, out)
-    typer.echo(f"wrote {csv} and {len(figures)} figure(s) to {out}")
+    """Dissipation, weight and ratio of the unified gradient (Li et al. 2024) over a grid."""
+    request = GridRequest(
+        protocol, losses or (), pos_grid, neg_grid, temperature or (), weight_temperature or (),
+        rows, negatives, pos_std, neg_std, margin, seed,
+    )  # fmt: skip
+    table, settings = run_request(request)
+    written = write_gradient_outputs(table, out, settings)
+    with figures_task("writing figures"):
+        figures = write_gradient_figures(table, out)
+    typer.echo(f"wrote {written[0]}, {written[1].name} and {len(figures)} figure(s) to {out}")

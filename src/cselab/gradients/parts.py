@@ -26,20 +26,27 @@ Derivations (p = softmax of the logits, q = softmax over negatives only):
   a clamped positive; a clamped nearest negative, cosine > 0.99995, is outside the form).
 - MAT, θ = arccos s, ∂θ/∂s = −1/sin θ: r = sin θ_ij*/sin θ_ii, c = 1/(B sin θ_ij*).
 - Triplet on unit vectors: see :func:`triplet_parts` (candidates per anchor: [p_i, n_i]).
-- sg surrogate (``losses.surrogate``): D = its mask, W its detached weights, r its ratio,
-  c = 1/(2B) (the loss averages its two directions).
+- Symmetric InfoNCE, ½[InfoNCE(anchor → candidates) + InfoNCE(positive → anchors)]: each
+  direction's rows get the InfoNCE parts of that direction's cosines with c = 1/(2Bτ)
+  (the anchors' gradient from the first, the positives' from the second; in each, the
+  other view is a candidate and held fixed).
+- sg surrogate: :mod:`cselab.gradients.surrogate_parts` (paper form and ``authors_compat``).
+
+A loss is given by name or as a module of ``cselab.losses.LOSSES``
+(:mod:`cselab.gradients.loss_spec` reads its hyper-parameters).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from cselab.errors import CselabError
+from cselab.gradients.loss_spec import LossLike, resolve_loss
+from cselab.gradients.surrogate_parts import sg_surrogate_parts
+from cselab.gradients.unified import GradientParts, anchor_gradient, unified_descent
 from cselab.losses.margin import MET_MIN_SQUARED_DISTANCE, met_distances
 from cselab.losses.scores import (
     COSINE_CLAMP,
@@ -48,19 +55,15 @@ from cselab.losses.scores import (
     positive_scores,
     safe_arccos,
 )
-from cselab.losses.surrogate import surrogate_mask, surrogate_weights
 from cselab.losses.validation import check_non_negative_number, check_positive_number
 
-
-@dataclass
-class GradientParts:
-    """Per-anchor parts: dissipation (B,), weights (B, M) (0 on the positive), ratio (B,),
-    scale (B,) — the positive factor c_i of the unified form."""
-
-    dissipation: torch.Tensor
-    weights: torch.Tensor
-    ratio: torch.Tensor
-    scale: torch.Tensor
+__all__ = [
+    "PARTS",
+    "GradientParts",
+    "anchor_gradient",
+    "compute_parts",
+    "unified_descent",
+]
 
 
 def _softmax_over_negatives(scores, labels, temperature) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,6 +90,16 @@ def info_nce_parts(scores, labels, *, temperature: float = 0.05, similarity: str
     dissipation = torch.sigmoid(lse_neg - positive_scores(scores, labels) / tau)
     ones = torch.ones_like(dissipation)
     return GradientParts(dissipation, weights, ones, ones / (scores.shape[0] * tau))
+
+
+def symmetric_info_nce_parts(
+    scores, labels, *, temperature: float = 0.05, similarity: str = "cosine"
+):
+    """One direction of symmetric InfoNCE (scores of that direction's rows): the InfoNCE
+    parts with c = 1/(2Bτ), the loss being the mean of its two directions."""
+    parts = info_nce_parts(scores, labels, temperature=temperature, similarity=similarity)
+    parts.scale = parts.scale / 2
+    return parts
 
 
 def arccon_parts(scores, labels, *, temperature: float = 0.05, margin_degrees: float = 10.0):
@@ -145,22 +158,6 @@ def _distance_margin_parts(distances, live, labels, margin, slope_denominator=No
     return GradientParts(dissipation, weights, ratio, push / distances.shape[0])
 
 
-def sg_surrogate_parts(
-    scores,
-    labels,
-    *,
-    margin: float = 0.30,
-    ratio: float = 1.0,
-    temperature: float = 0.05,
-    power: float | None = None,
-):
-    """sg surrogate: D = its mask, W = its weights, r = ``ratio``, c = 1/(2B)."""
-    weights = surrogate_weights(scores, labels, temperature=temperature, power=power)
-    dissipation = surrogate_mask(scores, labels, margin).to(scores.dtype)
-    ones = torch.ones_like(dissipation)
-    return GradientParts(dissipation, weights, ones * ratio, ones / (2 * scores.shape[0]))
-
-
 def triplet_parts(
     scores, labels, *, margin: float = 0.2, distance: str = "squared_euclidean", normalize=True
 ):
@@ -199,6 +196,7 @@ def triplet_parts(
 
 PARTS: dict[str, Callable[..., GradientParts]] = {
     "info_nce": info_nce_parts,
+    "symmetric_info_nce": symmetric_info_nce_parts,
     "arccon": arccon_parts,
     "mpt": mpt_parts,
     "met": met_parts,
@@ -215,36 +213,11 @@ def _require_cosine(similarity: str) -> None:
         )
 
 
-def compute_parts(loss_name: str, scores: torch.Tensor, labels: torch.Tensor, **params):
-    """Parts of ``loss_name`` for a cosine matrix (B, M) and labels (B,); params as the loss's."""
-    if loss_name not in PARTS:
-        raise CselabError(
-            f"loss {loss_name!r} has no unified gradient form; supported: {sorted(PARTS)}"
-        )
+def compute_parts(loss: LossLike, scores: torch.Tensor, labels: torch.Tensor, **params):
+    """Parts of a loss (a ``PARTS`` name with its ``params``, or a ``LOSSES`` module) for a
+    cosine matrix (B, M) and labels (B,)."""
+    name, params = resolve_loss(loss, params, PARTS)
     try:
-        return PARTS[loss_name](scores, labels, **params)
+        return PARTS[name](scores, labels, **params)
     except TypeError as exc:
-        raise CselabError(f"bad parameter for {loss_name!r} gradient parts: {exc}") from None
-
-
-def unified_descent(parts: GradientParts, unit_candidates, labels) -> torch.Tensor:
-    """−∂L/∂h_i = c_i D_i Σ_j W_ij (r_i h'_{y_i} − h'_j): (B, d).
-
-    unit_candidates: shared (M, d), or per anchor (B, M, d) (triplet: [p_i, n_i]).
-    """
-    if unit_candidates.dim() == 3:
-        push = torch.einsum("bm,bmd->bd", parts.weights, unit_candidates)  # (B, d)
-        positives = unit_candidates[torch.arange(len(labels)), labels]  # (B, d)
-    else:
-        push = parts.weights @ unit_candidates  # (B, d)
-        positives = unit_candidates[labels]  # (B, d)
-    pull = (parts.ratio * parts.weights.sum(dim=1))[:, None] * positives
-    return (parts.scale * parts.dissipation)[:, None] * (pull - push)
-
-
-def anchor_gradient(parts: GradientParts, anchor, candidates, labels) -> torch.Tensor:
-    """∂L/∂x_i for the raw anchor x (B, d): −(I − h_i h_iᵀ) descent_i / ‖x_i‖."""
-    unit = F.normalize(anchor, dim=1)  # (B, d)
-    descent = unified_descent(parts, F.normalize(candidates, dim=-1), labels)  # (B, d)
-    tangent = descent - (descent * unit).sum(dim=1, keepdim=True) * unit
-    return -tangent / anchor.norm(dim=1, keepdim=True)
+        raise CselabError(f"bad parameter for {name!r} gradient parts: {exc}") from None

@@ -4,6 +4,8 @@ No autograd: one (B, M) cosine matrix and the closed-form parts of
 :mod:`cselab.gradients.parts`. Keys: ``dissipation`` (mean D_i), ``hardest_weight_share``
 (mean weight on the hardest negative — the sum over ties), ``ratio`` (mean r_i),
 ``positive_similarity`` (mean s_{i,y_i}) and ``negative_similarity`` (mean s_ij, j ≠ y_i).
+Symmetric InfoNCE has two directions: the keys describe anchor → candidates, the same keys
+with ``_backward`` appended describe positive → anchors.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import torch
 import torch.nn.functional as F
 
 from cselab.errors import CselabError
-from cselab.gradients.parts import GradientParts, compute_parts
+from cselab.gradients.loss_spec import LossLike, resolve_loss
+from cselab.gradients.parts import PARTS, compute_parts
+from cselab.gradients.unified import GradientParts
 from cselab.losses.info_nce import build_candidates
 from cselab.losses.scores import fill_positive, negative_mask, positive_scores
 from cselab.losses.validation import check_views
@@ -49,30 +53,40 @@ def summarise_parts(parts: GradientParts, scores, labels) -> dict[str, torch.Ten
     }
 
 
+def _mean_summary(name: str, scores, labels, params) -> dict[str, float]:
+    """Batch means of :func:`summarise_parts` for a cosine matrix (B, M)."""
+    parts = compute_parts(name, scores, labels, **params)
+    return {key: float(v.mean()) for key, v in summarise_parts(parts, scores, labels).items()}
+
+
 @torch.no_grad()
 def gradient_summary(
-    loss_name: str,
+    loss: LossLike,
     anchor: torch.Tensor,
     positive: torch.Tensor,
     negative: torch.Tensor | None = None,
     **params,
 ) -> dict[str, float]:
-    """Batch means of the gradient parts of ``loss_name`` (a key of ``PARTS``).
+    """Batch means of the gradient parts of ``loss`` (a ``PARTS`` name with its ``params``,
+    or a ``LOSSES`` module).
 
     anchor, positive (and negative) (B, d) as passed to the loss; ``params`` are the
     loss's hyper-parameters (e.g. temperature=0.05). Candidates are the in-batch positives
     plus the hard negatives, as in the losses.
     """
+    name, params = resolve_loss(loss, params, PARTS)
     check_views(anchor, positive, negative, min_rows=2)
-    if loss_name == "triplet":  # one positive and one negative per anchor
+    if name == "triplet":  # one positive and one negative per anchor
         if negative is None:
             raise CselabError("triplet gradient summary needs the hard negatives")
         pair = [F.cosine_similarity(anchor.float(), v.float(), dim=1) for v in (positive, negative)]
         scores = torch.stack(pair, dim=1)  # (B, 2)
         labels = torch.zeros(anchor.shape[0], dtype=torch.long, device=anchor.device)
-    else:
-        candidates, labels = build_candidates(positive, negative)
-        scores = cosine(anchor.float(), candidates.float())  # (B, M)
-    parts = compute_parts(loss_name, scores, labels, **params)
-    per_anchor = summarise_parts(parts, scores, labels)
-    return {key: float(value.mean()) for key, value in per_anchor.items()}
+        return _mean_summary(name, scores, labels, params)
+    candidates, labels = build_candidates(positive, negative)
+    summary = _mean_summary(name, cosine(anchor.float(), candidates.float()), labels, params)
+    if name == "symmetric_info_nce":  # positive → anchors
+        scores = cosine(positive.float(), anchor.float())
+        backward = _mean_summary(name, scores, labels, params)
+        summary.update({f"{key}_backward": value for key, value in backward.items()})
+    return summary

@@ -2,8 +2,8 @@
 
 An input is a file or a directory. In a directory these are read when present:
 ``metrics.csv`` (tidy table), ``dynamics.csv`` (the runs' tables combined by
-``cselab dynamics``), ``summary.json``, ``config.yaml``, ``ssc_tokens.csv``,
-``ssc_extremes.csv``, ``ssc_correlation.csv`` (from ``cselab compare``), and any ``*.json``
+``cselab dynamics``), ``gradients.csv`` (from ``cselab gradients``), ``summary.json``,
+``config.yaml``, ``ssc_tokens.csv``, ``ssc_extremes.csv``, ``ssc_correlation.csv`` (from ``cselab compare``), and any ``*.json``
 written by ``cselab evaluate`` (``"kind": "cselab-sts"``). A file is recognised by its name
 (the SSC files, ``config.yaml``/``*.yml``) or content (STS JSON vs other JSON; any other CSV
 is a tidy table).
@@ -29,7 +29,14 @@ SSC_FILES = {
     "ssc_extremes.csv": "ssc_extremes",
     "ssc_correlation.csv": "ssc_correlation",
 }
-DIRECTORY_FILES = ("metrics.csv", "dynamics.csv", "summary.json", "config.yaml", *SSC_FILES)
+DIRECTORY_FILES = (
+    "metrics.csv",
+    "dynamics.csv",
+    "gradients.csv",
+    "summary.json",
+    "config.yaml",
+    *SSC_FILES,
+)
 
 
 @dataclass

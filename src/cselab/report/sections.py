@@ -1,6 +1,7 @@
 """The report's sections, decided by what the input rows contain (no metric is computed).
 
-- gradient grid: rows with ``mu_pos``/``mu_neg`` (Li et al. 2024, Figs 2-4);
+- gradient grid: rows with ``mu_pos``/``mu_neg`` (Li et al. 2024, Figs 2-4: the li2024
+  protocol's three figures, or heatmaps of a cosine grid);
 - dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the chosen
   layers, by default the last);
 - geometry: ``step < 0``, ``layer >= 0`` (Figs 2-7, one line per model), except the metrics
@@ -20,6 +21,14 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from cselab.errors import CselabError
+from cselab.report.gradient_figures import (
+    COSINE,
+    LI2024,
+    li2024_figures,
+    plot_part_heatmap,
+    plot_weight_share_curves,
+    with_protocol,
+)
 from cselab.report.inputs import ReportInputs
 from cselab.report.plots import (
     figure_to_base64,
@@ -144,20 +153,36 @@ def dynamics_section(rows: pd.DataFrame, layers: Sequence[int] | str | None = No
     return section
 
 
-def gradient_section(rows: pd.DataFrame) -> Section:
-    from cselab.gradients.figures import plot_part_heatmap, plot_weight_share_curves
+LI2024_TITLES = {
+    "dissipation": "Gradient dissipation over μ_pos × μ_neg (Fig. 2)",
+    "weight": "Share of the hardest negative in the weight against μ_neg (Fig. 3)",
+    "ratio": "Ratio over μ_pos × μ_neg; shaded: pairs that do not occur (Fig. 4)",
+}
 
-    rows = rows.copy()
-    if "temperature" not in rows.columns:
-        rows["temperature"] = math.nan
-    rows["temperature"] = pd.to_numeric(rows["temperature"], errors="coerce")
+
+def _weight_curves_table(rows: pd.DataFrame) -> Table:
+    """Fig. 3's values: one row per μ_neg, one column per loss and τ."""
+    share = rows[rows["metric"] == "hardest_weight_share"]
+    wide = share.pivot_table(index="mu_neg", columns=["run", "temperature"], values="value")
+    wide.columns = [f"{run} τ={tau:g}" for run, tau in wide.columns]
+    return frame_table(wide.reset_index(), "hardest-negative share (μ_neg in units of π)")
+
+
+def gradient_section(rows: pd.DataFrame) -> Section:
+    """Li et al.'s Figs 2-4 for li2024 tables; heatmaps and curves for cosine grids."""
+    rows = with_protocol(rows)
     section = Section(
         "gradients",
         "Gradient parts",
-        "Gradient dissipation, weight and ratio over a grid of positive / negative cosines "
-        "(Li et al. 2024).",
+        "Gradient dissipation, weight and ratio of the unified gradient (Li et al. 2024); "
+        "li2024: the authors' simulation protocol (angles in units of π), the values are "
+        "in the input's gradients.csv.",
     )
-    for run, group in rows.groupby("run", sort=False):
+    li = rows[rows["protocol"] == LI2024]
+    for key, fig in li2024_figures(li).items():
+        data = _weight_curves_table(li) if key == "weight" else None
+        section.figures.append(Figure(LI2024_TITLES[key], figure_to_base64(fig), data))
+    for run, group in rows[rows["protocol"] == COSINE].groupby("run", sort=False):
         metrics = set(group["metric"])
         if "hardest_weight_share" in metrics:
             fig = plot_weight_share_curves(group)
