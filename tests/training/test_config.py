@@ -28,6 +28,10 @@ from cselab.training.trainer import train
         ({"ema_decay": 1.5}, "'ema_decay' = 1.5"),
         ({"learning_rate": 0}, "'learning_rate' = 0"),
         ({"dev_data": "/nope.csv"}, "'dev_data' = '/nope.csv'"),
+        ({"nan_policy": "ignore"}, "'nan_policy' = 'ignore': choose one of"),
+        ({"log_every": 0}, "'log_every' = 0: must be >= 1"),
+        ({"metric_for_best": "anisotropy"}, "'metric_for_best' = 'anisotropy': not a metric"),
+        ({"metric_for_best": "sts_dev_spearman", "probe_every": 2}, "dev_data, which is not"),
         (
             {"probe_every": 2, "probe_geometry": True, "probe_max_sentences": 1},
             "'probe_corpus' = None: geometry probes need at least 2 sentences, it gives 1",
