@@ -104,3 +104,16 @@ def test_durations_read_well() -> None:
 def test_unknown_mode_is_an_error() -> None:
     with pytest.raises(CselabError, match="progress mode 'loud'"), progress.showing("loud"):
         pass
+
+
+def test_a_step_that_raises_ends_stopped_not_done(clock, capsys) -> None:
+    with (
+        pytest.raises(CselabError),
+        progress.showing("lines"),
+        progress.task("encoding", 10, "sentences") as t,
+    ):
+        t.advance(4)
+        raise CselabError("bad sentence")
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "encoding: stopped, 4/10 sentences (40 %), 0.0 s"
+    )

@@ -139,12 +139,15 @@ class Reporter:
             size = "" if total is None else f" ({total} {unit}".rstrip() + ")"
             self.note(f"{description}{size} ...")
         self._active += 1
+        finished = False
         try:
             yield current
+            finished = True
         finally:
             self._active -= 1
             if mode == "lines":
-                self.note(f"{current.description}: done, {current.status(eta=False)}")
+                end = "done" if finished else "stopped"
+                self.note(f"{current.description}: {end}, {current.status(eta=False)}")
             if self._bar is not None and self._active == 0:
                 self._bar.stop()
                 self._bar = None

@@ -27,6 +27,27 @@ def test_bad_temperature_exits_with_message(tiny_model_dir, tmp_path: Path, caps
     assert "config field 'temperature' = 0.0" in capsys.readouterr().err
 
 
+def test_train_prints_the_disk_used(tiny_model_dir, tmp_path: Path, capsys) -> None:
+    config = write_config(tmp_path, tiny_model_dir, max_steps=4, checkpoint_every=1)
+    assert run_cli(["train", "--config", str(config), "--precision", "bf16"]) == 0
+    out = capsys.readouterr().out
+    assert "disk used: " in out and "(checkpoints 3, 4 and final/)" in out  # the last 2 kept
+
+
+def test_a_diverging_run_stops_with_one_line(tiny_model_dir, tmp_path: Path, capsys) -> None:
+    # a learning rate of 1e6 sends the weights to ~1e6 in one AdamW step: inf/nan next step
+    config = write_config(tmp_path, tiny_model_dir, max_steps=4, checkpoint_every=1)
+    assert run_cli(["train", "--config", str(config), "--lr", "1e6"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: training diverged at step 2: the sentence embeddings hold inf")
+    assert "step-000001' is kept" in line and "--set nan_policy=skip" in line
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["step-000001"]
+    assert run_cli(["train", "--config", str(config), "--lr", "1e6", "--nan-policy", "skip"]) == 0
+    assert "trained 4 steps (resumed from step 1), 3 skipped (non-finite" in capsys.readouterr().out
+
+
 def test_a_corrupted_trainer_state_is_one_line(tiny_model_dir, tmp_path: Path, capsys) -> None:
     config = write_config(tmp_path, tiny_model_dir)  # 2 steps, a checkpoint at step 2
     assert run_cli(["train", "--config", str(config)]) == 0
@@ -58,4 +79,5 @@ def test_train_help_lists_the_losses_and_every_default(capsys) -> None:
     assert f"Examples per step (in-batch negatives). (default: {defaults.batch_size})" in text
     assert f"AdamW learning rate. (default: {defaults.learning_rate})" in text
     assert f"probe_max_sentences = {defaults.probe_max_sentences}" in text
-    assert "keep_checkpoints = null" in text
+    assert "metric_for_best = null" in text  # a field reached by --set only
+    assert f"plus the best and final/. (default: {defaults.keep_checkpoints})" in text

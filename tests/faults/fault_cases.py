@@ -2,9 +2,8 @@
 test of tests/faults/ whose parameter id is the case id.
 
 ``scripts/reliability_table.py`` runs the suite and writes the fault × command table of
-docs/reliability.md and the README from these cases and their outcomes. Issue #18's items
-2 (preemption) and 5 (diverging training) slot in as more :data:`FAULTS` and cases; their
-results may extend :data:`RESULTS`.
+docs/reliability.md and the README from these cases and their outcomes. The target of a
+preemption case is the signal; of a divergence case, what is not finite.
 """
 
 from __future__ import annotations
@@ -13,12 +12,15 @@ from dataclasses import dataclass
 
 COMMANDS = ("train", "sweep", "geometry", "compare", "gradients", "dynamics", "evaluate", "report")
 REFUSED, SURVIVED, RESUMED_EQUAL = "refused", "survived", "resumed equal"
+SKIPPED = "skipped (counted)"
 RESULTS = {
     REFUSED: "stopped before any work with one line naming the output; nothing written",
     SURVIVED: "the fault is named in one line; no result already written is lost or changed, "
     "no partial file is left where a complete one is expected",
     RESUMED_EQUAL: "survived, and rerunning the command resumes to the numbers of a run "
     "that had no fault",
+    SKIPPED: "with `nan_policy: skip` the faulty step applies no update, is counted in the "
+    "table (`skipped_steps`) and the run finishes",
 }
 
 
@@ -38,6 +40,8 @@ CUT_SHORT = Fault("cut-short", 4, "last line of metrics.csv / dynamics.csv cut s
 READ_ONLY = Fault("read-only", 6, "output's parent folder is read-only")
 PARENT_IS_FILE = Fault("parent-is-file", 6, "output's parent is a file")
 WRONG_KIND = Fault("wrong-kind", 6, "output is a file where a folder is wanted, or the reverse")
+PREEMPTED = Fault("preempted", 2, "SIGTERM (preemption, time limit) or SIGINT (Ctrl-C) mid-run")
+DIVERGED = Fault("diverged", 5, "training diverges: a non-finite loss or gradient")
 FAULTS = (
     SECOND_WRITER,
     STALE_LOCK,
@@ -48,6 +52,8 @@ FAULTS = (
     READ_ONLY,
     PARENT_IS_FILE,
     WRONG_KIND,
+    PREEMPTED,
+    DIVERGED,
 )
 
 
@@ -56,7 +62,7 @@ class FaultCase:
     fault: Fault
     command: str
     result: str
-    target: str = ""  # the file the fault hits, where a command writes several
+    target: str = ""  # the file the fault hits, where a command writes several (or the signal)
 
     @property
     def id(self) -> str:
@@ -94,6 +100,13 @@ CASES: tuple[FaultCase, ...] = (
     *_every_command(READ_ONLY, REFUSED),
     *_every_command(PARENT_IS_FILE, REFUSED),
     *_every_command(WRONG_KIND, REFUSED),
+    FaultCase(PREEMPTED, "train", RESUMED_EQUAL, "SIGTERM"),
+    FaultCase(PREEMPTED, "train", RESUMED_EQUAL, "SIGINT"),
+    FaultCase(PREEMPTED, "sweep", RESUMED_EQUAL, "SIGTERM"),
+    FaultCase(DIVERGED, "train", SURVIVED, "loss"),
+    FaultCase(DIVERGED, "train", SURVIVED, "gradient"),
+    FaultCase(DIVERGED, "sweep", SURVIVED, "loss"),
+    FaultCase(DIVERGED, "train", SKIPPED, "loss-nan_policy-skip"),
 )
 
 

@@ -1,4 +1,5 @@
-"""Faults injected into this process's file system calls (the suite runs commands in-process).
+"""Faults injected into this process (the suite runs commands in-process): its file system
+calls, its signals and its training steps.
 
 - :meth:`Faults.fail_writes`: files opened for writing whose name matches a glob accept half
   of each ``write`` and then raise ``OSError(ENOSPC)`` — a disk that fills mid-file.
@@ -10,6 +11,12 @@
 - :meth:`Faults.read_only`: a folder where nothing can be created (``EROFS``). As root
   (where ``chmod`` does not stop writes) the calls that create files and folders are
   patched; otherwise the folder is really made read-only.
+
+Training faults replace the trainer's step function:
+
+- :meth:`Faults.signal_during_step`: the process sends itself SIGTERM or SIGINT while a
+  given step runs, as a cluster scheduler or a Ctrl-C would.
+- :meth:`Faults.non_finite_at_step`: a given step's loss, or only its gradient, is NaN.
 
 Patterns match the whole path (``*metrics.csv*`` also matches a temporary name such as
 ``.metrics.csv.123.tmp``); lock files are never hit.
@@ -152,6 +159,47 @@ class Faults:
         self.monkeypatch.setattr(os, "open", os_open)
         self.monkeypatch.setattr(builtins, "open", open_)
         self.monkeypatch.setattr(io, "open", open_)
+
+    def signal_during_step(self, step: int, signum: int) -> None:
+        """The process gets ``signum`` while training step ``step`` runs (a scheduler's
+        SIGTERM, a Ctrl-C), in `cselab train` and in each run of `cselab sweep`."""
+        from cselab.training import trainer
+
+        real_step = trainer.train_step
+
+        def train_step(state, *args, **kwargs):
+            outcome = real_step(state, *args, **kwargs)
+            if state.step == step:
+                self.injected.append(f"{signal.Signals(signum).name} at step {step}")
+                os.kill(os.getpid(), signum)
+            return outcome
+
+        self.monkeypatch.setattr(trainer, "train_step", train_step)
+
+    def non_finite_at_step(self, step: int, where: str) -> None:
+        """Step ``step``'s loss is NaN (``where="loss"``: the objective times NaN), or its
+        gradient while the loss stays finite (``"gradient"``: + sqrt(|0·x|), whose derivative
+        at 0 is inf·0 = NaN)."""
+        from cselab.training import trainer
+
+        real_step = trainer.train_step
+
+        def poisoned(objective):
+            def loss(*views):
+                value = objective(*views)
+                if where == "loss":
+                    return value * float("nan")
+                return value + (views[0][0, 0] * 0.0).abs().sqrt()
+
+            return loss
+
+        def train_step(state, batch, objective, **kwargs):
+            if state.step + 1 == step:
+                self.injected.append(f"non-finite {where} at step {step}")
+                objective = poisoned(objective)
+            return real_step(state, batch, objective, **kwargs)
+
+        self.monkeypatch.setattr(trainer, "train_step", train_step)
 
     def undo(self) -> None:
         """Remove every fault (the test's other monkeypatches too)."""

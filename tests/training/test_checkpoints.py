@@ -14,6 +14,7 @@ from cselab.training.checkpoints import (
     checkpoint_dir,
     list_checkpoints,
     load_trainer_state,
+    prune_checkpoints,
     save_checkpoint,
 )
 
@@ -31,7 +32,8 @@ def _state(step: int) -> dict:
 
 def test_pruning_keeps_the_newest_whole_checkpoints(tmp_path: Path) -> None:
     for step in (2, 4, 6):
-        save_checkpoint(tmp_path, step, _Model(), _state(step), "loss: x\n", keep=2)
+        save_checkpoint(tmp_path, step, _Model(), _state(step), "loss: x\n")
+        prune_checkpoints(tmp_path, keep=2)
     assert [step for step, _ in list_checkpoints(tmp_path)] == [4, 6]
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
         "step-000004",
@@ -54,6 +56,15 @@ def test_a_state_without_its_parts_is_an_error(tmp_path: Path) -> None:
     torch.save(state, checkpoint_dir(tmp_path, 2) / "trainer_state.pt")
     with pytest.raises(CselabError, match=r"lacks \['scheduler'\]"):
         load_trainer_state(checkpoint_dir(tmp_path, 2))
+
+
+def test_pruning_spares_protected_steps_and_keep_none_keeps_all(tmp_path: Path) -> None:
+    for step in (2, 4, 6, 8):
+        save_checkpoint(tmp_path, step, _Model(), _state(step), "loss: x\n")
+    assert prune_checkpoints(tmp_path, keep=None) == []
+    assert prune_checkpoints(tmp_path, keep=2, protect=frozenset({2})) == [4]
+    assert [step for step, _ in list_checkpoints(tmp_path)] == [2, 6, 8]
+    assert prune_checkpoints(tmp_path, keep=1) == [2, 6]
 
 
 def test_a_corrupted_state_is_named_damaged_without_suggesting_unsafe_loading(

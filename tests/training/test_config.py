@@ -28,6 +28,10 @@ from cselab.training.trainer import train
         ({"ema_decay": 1.5}, "'ema_decay' = 1.5"),
         ({"learning_rate": 0}, "'learning_rate' = 0"),
         ({"dev_data": "/nope.csv"}, "'dev_data' = '/nope.csv'"),
+        ({"nan_policy": "ignore"}, "'nan_policy' = 'ignore': choose one of"),
+        ({"log_every": 0}, "'log_every' = 0: must be >= 1"),
+        ({"metric_for_best": "anisotropy"}, "'metric_for_best' = 'anisotropy': not a metric"),
+        ({"metric_for_best": "sts_dev_spearman", "probe_every": 2}, "dev_data, which is not"),
         (
             {"probe_every": 2, "probe_geometry": True, "probe_max_sentences": 1},
             "'probe_corpus' = None: geometry probes need at least 2 sentences, it gives 1",
@@ -156,3 +160,14 @@ def test_a_set_value_that_is_not_yaml_is_one_line() -> None:
         "or ']', but got '<stream end>' (while parsing a flow sequence started at line 1, "
         "column 10)"
     )
+
+
+def test_exponent_floats_without_a_dot_are_numbers(tmp_path) -> None:
+    """``learning_rate: 1e-4`` (PyYAML alone reads it as the string '1e-4')."""
+    from cselab.training.config import load_config, parse_assignments
+
+    path = tmp_path / "run.yaml"
+    path.write_text("data: x.txt\nlearning_rate: 1e-4\n", encoding="utf-8")
+    assert load_config(path).learning_rate == pytest.approx(1e-4)
+    config = load_config(path, assignments=parse_assignments(["weight_decay=1E-2"]))
+    assert config.weight_decay == pytest.approx(0.01)

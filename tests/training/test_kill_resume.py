@@ -22,9 +22,8 @@ STEPS, EVERY = 40, 5
 
 @pytest.mark.slow
 def test_sigkill_then_resume_equals_uninterrupted(make_config, tmp_path: Path) -> None:
-    config = make_config(
-        output_dir=str(tmp_path / "killed"), max_steps=STEPS, checkpoint_every=EVERY
-    )
+    every = dict(max_steps=STEPS, checkpoint_every=EVERY, keep_checkpoints=None)  # all kept
+    config = make_config(output_dir=str(tmp_path / "killed"), **every)
     config_path = save_config(config, tmp_path / "run.yaml")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "cselab.cli.main", "train", "--config", str(config_path)]
@@ -41,9 +40,7 @@ def test_sigkill_then_resume_equals_uninterrupted(make_config, tmp_path: Path) -
 
     resumed = train(config)
     assert resumed.resumed_from == max(done)
-    reference = train(
-        make_config(output_dir=str(tmp_path / "full"), max_steps=STEPS, checkpoint_every=EVERY)
-    )
+    reference = train(make_config(output_dir=str(tmp_path / "full"), **every))
     for step, path in list_checkpoints(resumed.run_dir):
         if step <= max(done):
             continue

@@ -35,3 +35,20 @@ def test_probes_print_nothing_in_library_use(tiny_model, toy_sentences, capsys):
     probes = ProbeSet(sentences=toy_sentences, corpus_name="toy")
     run_probes(tiny_model, probes, "info_nce", {}, step=3)
     assert capsys.readouterr().err == ""
+
+
+def test_gradient_probes_are_skipped_with_a_warning_for_non_cosine_similarity(make_config):
+    """The unified gradient is defined for cosine similarity: a dot-product InfoNCE run keeps
+    training (its first probe stopped the run before) and says why it has no gradient parts."""
+    import pytest
+
+    from cselab.data.pairs import Pair
+    from cselab.training.probes import build_probes
+
+    examples = [Pair(f"sentence {i}", f"sentence {i}") for i in range(8)]
+    cosine = build_probes(make_config(probe_every=3), examples)
+    assert cosine.gradient_batch is not None
+    config = make_config(probe_every=3, loss_params={"similarity": "dot"})
+    with pytest.warns(UserWarning, match="similarity='dot'"):
+        dot = build_probes(config, examples)
+    assert dot.gradient_batch is None

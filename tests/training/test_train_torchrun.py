@@ -36,7 +36,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def torchrun_train(config_path: Path, timeout: float = 120) -> None:
+def torchrun_train(config_path: Path, timeout: float = 120) -> str:
+    """Train with two processes; returns their standard output."""
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
         "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
@@ -47,6 +48,7 @@ def torchrun_train(config_path: Path, timeout: float = 120) -> None:
         env.pop(name, None)
     done = subprocess.run(command, env=env, capture_output=True, timeout=timeout, check=False)
     assert done.returncode == 0, done.stderr.decode()[-4000:]
+    return done.stdout.decode()
 
 
 def final_weights(run_dir: Path, step: int = STEPS) -> dict[str, torch.Tensor]:
@@ -73,7 +75,8 @@ def test_two_gloo_processes_equal_one_process(make_config, tmp_path: Path) -> No
         probe_gradients=False, temperature=0.1,
     )  # fmt: skip
     two = make_config(output_dir=str(tmp_path / "two"), **common)
-    torchrun_train(save_config(two, tmp_path / "two.yaml"))
+    out = torchrun_train(save_config(two, tmp_path / "two.yaml"))
+    assert out.count("trained ") == 1 and out.count("disk used: ") == 1, out  # rank 0 only
     one = train(make_config(output_dir=str(tmp_path / "one"), **common))
 
     assert [s for s, _ in list_checkpoints(two.output_dir)] == [EVERY, STEPS]

@@ -7,6 +7,7 @@ a path the user gave (an output path that is a file, a folder that cannot be wri
 Warnings (a table line cut short, a stale lock taken over) are one ``warning:`` line each.
 Every command that writes an output checks and locks it before any work
 (:mod:`cselab.cli.output_guard`).
+A training run stopped by SIGTERM / SIGINT prints one line and exits with 143 / 130.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cselab.cli.common_options import with_common_options
 from cselab.cli.output_guard import guarded
 from cselab.errors import CselabError
 from cselab.io.output_paths import FILE, FOLDER
+from cselab.training.preemption import RunStopped
 
 app = typer.Typer(
     name="cselab",
@@ -83,6 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     except CselabError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except RunStopped as exc:  # SIGTERM / SIGINT: checkpoint written, 128 + signal
+        typer.secho(str(exc), fg=typer.colors.YELLOW, err=True)
+        sys.exit(exc.exit_status)
     except OSError as exc:
         if exc.filename is None:  # not about a path the user gave: a real failure
             raise

@@ -20,7 +20,8 @@ FLAG_FIELDS = (
     "model", "loss", "data", "data_kind", "pooling", "temperature", "batch_size",
     "learning_rate", "warmup_steps", "max_steps", "epochs", "seed", "max_seq_length",
     "output_dir", "checkpoint_every", "probe_every", "dev_data", "probe_corpus",
-    "gradcache_mini_batch", "device",
+    "gradcache_mini_batch", "device", "precision", "log_every", "keep_checkpoints",
+    "nan_policy",
 )  # fmt: skip
 
 
@@ -95,6 +96,22 @@ def train(
         f"{default('gradcache_mini_batch')}",
     ),
     device: str | None = typer.Option(None, help=f"torch device. {default('device')}"),
+    precision: str | None = typer.Option(
+        None,
+        help=f"fp32, bf16 or fp16: autocast forward passes (fp16 scales the loss). {default('precision')}",
+    ),
+    log_every: int | None = typer.Option(
+        None,
+        help=f"Log loss, learning rate and gradient norm every N steps. {default('log_every')}",
+    ),
+    keep_checkpoints: int | None = typer.Option(
+        None,
+        help=f"Keep the last N checkpoints, plus the best and final/. {default('keep_checkpoints')}",
+    ),
+    nan_policy: str | None = typer.Option(
+        None,
+        help=f"On a non-finite loss or gradient: stop, or skip the step. {default('nan_policy')}",
+    ),
     assignments: list[str] | None = typer.Option(
         None, "--set", help="Any other config field: FIELD=VALUE (YAML value), repeatable."
     ),
@@ -124,14 +141,26 @@ def train(
         probe_corpus=probe_corpus,
         gradcache_mini_batch=gradcache_mini_batch,
         device=device,
+        precision=precision,
+        log_every=log_every,
+        keep_checkpoints=keep_checkpoints,
+        nan_policy=nan_policy,
         progress=False if is_quiet() else None,
     )
     result = run_training(load_config(config, flags, assignments=parse_assignments(assignments)))
+    if not result.is_main:  # torchrun: rank 0 speaks for the run
+        return
     resumed = f" (resumed from step {result.resumed_from})" if result.resumed_from else ""
+    skipped = (
+        f", {result.skipped_steps} skipped (non-finite loss or gradient)"
+        if result.skipped_steps
+        else ""
+    )
     typer.echo(
-        f"trained {result.steps} steps{resumed}: {result.run_dir} "
+        f"trained {result.steps} steps{resumed}{skipped}: {result.run_dir} "
         f"({result.sentences_per_second:.1f} examples/s)"
     )
+    typer.echo(result.disk_line())
 
 
 train.epilog = other_fields()  # type: ignore[attr-defined]

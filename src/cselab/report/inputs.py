@@ -22,6 +22,7 @@ import yaml
 
 from cselab.errors import CselabError
 from cselab.evaluation.suite import RESULT_KIND
+from cselab.io.yaml_text import load_yaml
 from cselab.results.table import concat_tables, read_table
 
 SSC_FILES = {
@@ -89,7 +90,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_yaml(path: Path) -> dict:
-    return _read_mapping(path, yaml.safe_load, yaml.YAMLError, "YAML", "a mapping")
+    return _read_mapping(path, load_yaml, yaml.YAMLError, "YAML", "a mapping")
 
 
 def _versions(data: dict) -> dict[str, str]:

@@ -92,8 +92,6 @@ def save_checkpoint(
     model,
     trainer_state: dict[str, Any],
     config_yaml: str,
-    *,
-    keep: int | None = None,
 ) -> Path:
     """Write model + trainer state + config to a temp dir, fsync, rename it into place; a
     write error (full disk, ...) deletes the temp dir and names the last complete one."""
@@ -107,13 +105,27 @@ def save_checkpoint(
         last = latest_checkpoint(run_dir)
         kept = f"{last[1].name} is intact" if last else "there is no earlier one"
         raise OutputWriteError(f"{exc} (the last complete checkpoint: {kept})") from exc
-    if keep is not None and keep >= 1:
-        for _, old in list_checkpoints(run_dir)[:-keep]:
-            doomed = old.with_name(old.name + ".deleting")  # never half a checkpoint in place
-            shutil.rmtree(doomed, ignore_errors=True)  # a leftover of an earlier attempt
-            os.replace(old, doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
     return final
+
+
+def prune_checkpoints(
+    run_dir: str | os.PathLike[str], keep: int | None, protect: frozenset[int] = frozenset()
+) -> list[int]:
+    """Delete all but the newest ``keep`` checkpoints (all kept when None) and those in
+    ``protect``; each is renamed away before it is deleted, so no half-deleted checkpoint
+    is ever in place. Returns the deleted steps."""
+    if keep is None:
+        return []
+    doomed_steps = []
+    for step, old in list_checkpoints(run_dir)[:-keep]:
+        if step in protect:
+            continue
+        doomed = old.with_name(old.name + ".deleting")
+        shutil.rmtree(doomed, ignore_errors=True)  # a leftover of an earlier attempt
+        os.replace(old, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+        doomed_steps.append(step)
+    return doomed_steps
 
 
 def load_trainer_state(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -25,10 +25,15 @@ import yaml
 
 from cselab.errors import CselabError
 from cselab.io.atomic import write_text
+from cselab.io.yaml_text import load_yaml
 from cselab.models.loading import device_problem
 from cselab.models.pooling import POOLINGS
+from cselab.training.precision import precision_problem
+from cselab.training.retention import best_metric_problem
 
 DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
+PRECISIONS = ("fp32", "bf16", "fp16")
+NAN_POLICIES = ("stop", "skip")
 PAIR_COLUMNS, TRIPLET_COLUMNS = ("anchor", "positive"), ("anchor", "positive", "negative")
 #: Losses the trainer refuses, with the reason (none at present).
 UNSUPPORTED_LOSSES: dict[str, str] = {}
@@ -59,8 +64,14 @@ class TrainConfig:
     gradcache_mini_batch: int | None = None
     ema_decay: float = 0.996
     max_grad_norm: float | None = 1.0
+    precision: str = "fp32"
+    nan_policy: str = "stop"
+    log_every: int | None = 10
     checkpoint_every: int = 200
-    keep_checkpoints: int | None = None
+    keep_checkpoints: int | None = 2
+    keep_best: bool = True
+    metric_for_best: str | None = None
+    greater_is_better: bool | None = None
     probe_every: int | None = 200
     probe_corpus: str | None = None
     probe_max_sentences: int = 256
@@ -122,7 +133,7 @@ def load_config(
             what = "is a directory, not a file" if source.is_dir() else "does not exist"
             raise CselabError(f"config file {str(source)!r} {what}")
         try:
-            loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+            loaded = load_yaml(source.read_text(encoding="utf-8")) or {}
         except UnicodeDecodeError as exc:
             raise CselabError(f"config file {str(source)!r} is not UTF-8 text ({exc})") from None
         except yaml.YAMLError as exc:
@@ -234,6 +245,7 @@ def validate_config(config: TrainConfig) -> None:
         "max_seq_length",
         "gradcache_mini_batch",
         "keep_checkpoints",
+        "log_every",
     ):
         value = getattr(config, name)
         if value is not None and value < 1:
@@ -262,6 +274,16 @@ def validate_config(config: TrainConfig) -> None:
     problem = device_problem(config.device)
     if problem is not None:
         raise _bad("device", config.device, problem)
+    if config.precision not in PRECISIONS:
+        raise _bad("precision", config.precision, f"choose one of {list(PRECISIONS)}")
+    problem = precision_problem(config.precision, config.device)
+    if problem is not None:
+        raise _bad("precision", config.precision, problem)
+    if config.nan_policy not in NAN_POLICIES:
+        raise _bad("nan_policy", config.nan_policy, f"choose one of {list(NAN_POLICIES)}")
+    problem = best_metric_problem(config)
+    if problem is not None:
+        raise _bad("metric_for_best", config.metric_for_best, problem)
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise _bad("tensorboard", True, "the tensorboard package is not installed")
     if not isinstance(config.loss_params, dict):
@@ -278,7 +300,7 @@ def parse_assignments(assignments: list[str] | None) -> dict[str, Any]:
         if key.strip() not in FIELDS:
             raise CselabError(f"--set {text!r}: unknown config field {key.strip()!r}")
         try:
-            values[key.strip()] = yaml.safe_load(raw)
+            values[key.strip()] = load_yaml(raw)
         except yaml.YAMLError as exc:
             raise CselabError(yaml_problem(f"--set {text!r} value", exc)) from None
     return values

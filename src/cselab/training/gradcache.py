@@ -110,6 +110,8 @@ def gradcache_step(
     *,
     mini_batch_size: int,
     no_sync: Callable[[], AbstractContextManager[Any]] | None = None,
+    scale: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    allow_non_finite: bool = False,
 ) -> torch.Tensor:
     """One GradCache forward/backward; parameter ``.grad`` receive ∂L/∂θ of the full batch.
 
@@ -119,7 +121,11 @@ def gradcache_step(
     ``last_parts`` are those of this call). Gradients are
     *added* to ``.grad`` (zero them before, step the optimizer after). ``no_sync``: e.g.
     ``ddp_model.no_sync`` — all but the last re-forward run inside it, so DDP all-reduces
-    once. Returns the loss (detached).
+    once. ``scale``: what step 2 back-propagates instead of the loss (fp16's loss scaling,
+    ``GradScaler.scale``: the cached gradients, and so the parameters', are scaled alike).
+    A non-finite loss is an error unless ``allow_non_finite`` (the caller then finds
+    non-finite gradients and decides; every process still runs every re-forward, so DDP's
+    collectives stay matched). Returns the loss (detached).
     """
     check_mini_batch_size(mini_batch_size)
     if not columns:
@@ -145,11 +151,11 @@ def gradcache_step(
         raise CselabError(f"loss_fn must return a scalar tensor, got {type(loss).__name__}")
     if loss.dim() != 0:
         raise CselabError(f"loss_fn must return a scalar loss, got shape {tuple(loss.shape)}")
-    if not math.isfinite(float(loss.detach())):
+    if not allow_non_finite and not math.isfinite(float(loss.detach())):
         raise CselabError(
             f"the loss is {float(loss.detach())} on this batch; no gradients were applied"
         )
-    loss.backward()
+    (loss if scale is None else scale(loss)).backward()
     grads = [e.grad if e.grad is not None else torch.zeros_like(e) for e in cached]
 
     # 3. re-forward with a graph under the recorded RNG states, back-propagate cached slices

@@ -124,6 +124,20 @@ class Processes:
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         return (tensor / self.world_size).tolist()
 
+    def all_true(self, flag: bool) -> bool:
+        """Whether ``flag`` holds on every rank (one tiny all-reduce under several processes)."""
+        if self.world_size == 1:
+            return flag
+        tensor = torch.tensor([int(flag)], dtype=torch.int32)
+        if dist.get_backend() == "nccl":
+            tensor = tensor.cuda()
+        dist.all_reduce(tensor, op=dist.ReduceOp.MIN)
+        return bool(tensor.item())
+
+    def any_true(self, flag: bool) -> bool:
+        """Whether ``flag`` holds on some rank."""
+        return not self.all_true(not flag)
+
     def gather(self, value: Any) -> list[Any]:
         """Every rank's ``value`` (plain containers and CPU tensors), in rank order."""
         if self.world_size == 1:

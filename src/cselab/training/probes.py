@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -93,7 +94,14 @@ def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> Pro
                 f"{config.probe_max_sentences})"
             )
         probes.corpus_name = corpus.name
-    if config.probe_gradients and gradient_parts_exist(config.loss):
+    similarity = config.loss_params.get("similarity", "cosine")
+    if config.probe_gradients and gradient_parts_exist(config.loss) and similarity != "cosine":
+        warnings.warn(
+            f"gradient-part probes skipped: the unified gradient (Li et al. 2024) is defined "
+            f"for cosine similarity, and loss_params sets similarity={similarity!r}",
+            stacklevel=2,
+        )
+    elif config.probe_gradients and gradient_parts_exist(config.loss):
         probes.gradient_batch = list(examples[: max(2, min(config.batch_size, len(examples)))])
     return probes
 

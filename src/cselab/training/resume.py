@@ -7,19 +7,35 @@ from pathlib import Path
 import yaml
 
 from cselab.errors import CselabError
+from cselab.io.yaml_text import load_yaml
 from cselab.results.table import read_table
 from cselab.training.config import FIELDS, TrainConfig
 from cselab.training.parallel import Processes
 
-#: Fields that may change between a crashed run and its resumption (``output_dir``: the
-#: run folder may have been moved or named by another path).
-RESUMABLE_CHANGES = {"progress", "tensorboard", "device", "keep_checkpoints", "output_dir"}
+#: Fields that may change between a run and its resumption: how it is shown, run, kept and
+#: logged (``output_dir``: the folder may have been moved or named by another path), its
+#: length (``max_steps``, ``epochs``: a run continues to a larger one, its schedule
+#: re-planned, :mod:`cselab.training.schedule`) and what a non-finite step does.
+RESUMABLE_CHANGES = {
+    "progress",
+    "tensorboard",
+    "device",
+    "keep_checkpoints",
+    "keep_best",
+    "metric_for_best",
+    "greater_is_better",
+    "log_every",
+    "nan_policy",
+    "output_dir",
+    "max_steps",
+    "epochs",
+}
 
 
 def saved_config(path: Path) -> dict:
     """The config mapping recorded in ``path`` (a run's or a checkpoint's ``config.yaml``)."""
     try:
-        saved = yaml.safe_load(path.read_text(encoding="utf-8"))
+        saved = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CselabError(f"recorded config {str(path)!r} cannot be read: {exc}") from None
     if not isinstance(saved, dict):
@@ -43,6 +59,18 @@ def check_same_run(config: TrainConfig, recorded: Path) -> None:
 def check_resumable(config: TrainConfig, checkpoint: Path) -> None:
     """The checkpoint was written by this run's config."""
     check_same_run(config, checkpoint / "config.yaml")
+
+
+def check_length(config: TrainConfig, checkpoint: Path, step: int, planned: int) -> None:
+    """A run continues to a length at least its last checkpoint's step (a shorter one would
+    claim steps the model has already taken)."""
+    if step > planned:
+        name = "max_steps" if config.max_steps is not None else "epochs"
+        raise CselabError(
+            f"config field {name!r} = {getattr(config, name)!r} plans {planned} steps, but the "
+            f"run is at step {step} already ({str(checkpoint)!r}); give at least {step} steps "
+            "to continue it, or another output_dir"
+        )
 
 
 def check_fresh_start(config: TrainConfig, run_dir: Path) -> None:

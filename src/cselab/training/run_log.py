@@ -3,8 +3,10 @@
 Each append rewrites the whole file through :func:`cselab.results.table.write_table`
 (temp file + rename), so a crash leaves the previous complete table, never a torn row.
 On resume, rows after the checkpoint's step are dropped (they will be measured again).
-``RUN_DIR/summary.json`` records what produced the run: package versions, time and world
-size of every session (the first, and each resumption), so the report can show them.
+``RUN_DIR/summary.json`` records what produced the run: package versions, time, planned
+length and world size of every session (the first, and each resumption) and how each
+ended (finished, stopped by a signal, diverged), the best checkpoint, the final model and
+the disk used, so the report can show them.
 """
 
 from __future__ import annotations
@@ -22,15 +24,46 @@ METRICS_FILE = "metrics.csv"
 SUMMARY_FILE = "summary.json"
 
 
-def record_session(run_dir: Path, name: str, start_step: int, world_size: int) -> None:
-    """Add this session (versions, UTC time, first step, processes) to ``summary.json``."""
+def record_session(
+    run_dir: Path, name: str, start_step: int, world_size: int, planned_steps: int
+) -> None:
+    """Add this session (versions, UTC time, first step, planned last step, processes) to
+    ``summary.json``."""
     path = Path(run_dir) / SUMMARY_FILE
     summary: dict = {"kind": "cselab_training_run", "run": name, "sessions": []}
     if start_step > 0 and path.is_file():
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    session = {"start_step": start_step, "world_size": world_size, **provenance()}
+        summary = read_summary(run_dir)
+    session = {
+        "start_step": start_step,
+        "planned_steps": planned_steps,
+        "world_size": world_size,
+        **provenance(),
+    }
     summary["sessions"].append(session)
     summary["versions"] = session["versions"]  # the latest, shown by `cselab report`
+    summary["status"] = "training"
+    write_summary(run_dir, summary)
+
+
+def record_end(run_dir: Path, step: int, status: str, reason: str, **fields: object) -> None:
+    """How the latest session ended (``status``: finished, stopped, diverged; ``reason`` in
+    words) and ``fields`` (best checkpoint, final model, disk used) in ``summary.json``."""
+    summary = read_summary(run_dir)
+    if summary.get("sessions"):
+        summary["sessions"][-1]["end"] = {"step": step, "status": status, "reason": reason}
+    summary.update(status=status, **fields)
+    write_summary(run_dir, summary)
+
+
+def read_summary(run_dir: Path) -> dict:
+    path = Path(run_dir) / SUMMARY_FILE
+    if not path.is_file():
+        return {"kind": "cselab_training_run", "sessions": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_summary(run_dir: Path, summary: dict) -> None:
+    path = Path(run_dir) / SUMMARY_FILE
     write_text(path, json.dumps(summary, indent=2), what="run summary")
 
 
@@ -87,14 +120,25 @@ class Tensorboard:
             self.writer.flush()
 
 
-def training_rows(totals: dict, components: dict[str, float], lr: float) -> list[dict]:
-    """Mean loss (and loss components) since the last probe, learning rate, time spent."""
-    count = max(1, totals["loss_count"])
-    rows = [
-        {"metric": "train_loss", "value": totals["loss_sum"] / count},
+def training_rows(
+    totals: dict, components: dict[str, float], lr: float, *, skipped: bool = False
+) -> list[dict]:
+    """Means since the last log of the loss (and its components) and of the gradient norm
+    (before clipping) over the applied steps; the learning rate; cumulative training time
+    and, with ``skipped``, steps skipped for a non-finite loss or gradient."""
+    rows = []
+    if totals["loss_count"]:  # every step of the window may have been skipped
+        rows.append({"metric": "train_loss", "value": totals["loss_sum"] / totals["loss_count"]})
+    if totals.get("grad_norm_count"):
+        mean = totals["grad_norm_sum"] / totals["grad_norm_count"]
+        rows.append({"metric": "grad_norm", "value": mean})
+    rows += [
         {"metric": "learning_rate", "value": lr},
         {"metric": "train_seconds", "value": totals["train_seconds"]},
     ]
+    if skipped:
+        rows.append({"metric": "skipped_steps", "value": totals["skipped_steps"]})
+    count = max(1, totals["loss_count"])
     rows += [{"metric": f"loss/{k}", "value": v / count} for k, v in components.items()]
     return rows
 

@@ -8,19 +8,25 @@ pass per column pads each column to its own longest text, as sentence-transforme
 ``mini_batch`` the step goes through GradCache instead (the same gradient, the memory of
 one mini-batch). ``encoder`` is what runs the forward: the SentenceTransformer itself, or
 the DistributedDataParallel wrapper around it under torchrun. The loss's hooks run around
-it: ``prepare`` (the tokenized columns, before any forward) and ``after_step``.
+it: ``prepare`` (the tokenized columns, before any forward) and ``after_step`` (after an
+applied update). The forward passes run under the run's precision (autocast for bf16/fp16;
+:mod:`cselab.training.precision`); the embeddings and the loss are float32.
 """
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import torch
 
 from cselab.data.pairs import Triplet
-from cselab.training.gradcache import gradcache_step, sentence_embedding_fn
+from cselab.training.divergence import FiniteGuard, non_finite
+from cselab.training.gradcache import EmbedFn, gradcache_step
 from cselab.training.parallel import Processes
-from cselab.training.state import TrainState
+from cselab.training.precision import Precision
+from cselab.training.state import StepOutcome, TrainState
 
 
 def text_columns(batch) -> list[list[str]]:
@@ -41,10 +47,25 @@ def tokenized_columns(model, batch) -> list[dict]:
     return [tokenize(model, texts) for texts in text_columns(batch)]
 
 
-def embed_columns(encoder, columns: Sequence[Mapping]) -> list[torch.Tensor]:
-    """Sentence embeddings (B, d) of each column of features, one forward pass per column
-    (on a copy of each features dict: a forward adds its outputs to the dict it is given)."""
-    return [encoder(dict(features))["sentence_embedding"] for features in columns]
+def embedding_fn(encoder, precision: Precision | None = None) -> EmbedFn:
+    """Tokenized features -> sentence embeddings (b, d) in float32, the forward pass under
+    the precision's autocast (on a copy of the features dict: a forward adds its outputs to
+    the dict it is given)."""
+
+    def embed(features) -> torch.Tensor:
+        with contextlib.nullcontext() if precision is None else precision.autocast():
+            out = encoder(dict(features))["sentence_embedding"]
+        return out.float()
+
+    return embed
+
+
+def embed_columns(
+    encoder, columns: Sequence[Mapping], precision: Precision | None = None
+) -> list[torch.Tensor]:
+    """Sentence embeddings (B, d) of each column of features, one forward pass per column."""
+    embed = embedding_fn(encoder, precision)
+    return [embed(features) for features in columns]
 
 
 def embed_examples(model, batch, encoder=None):
@@ -55,26 +76,43 @@ def embed_examples(model, batch, encoder=None):
 
 
 def loss_and_backward(
-    model, loss_fn: Callable[..., torch.Tensor], columns, mini_batch: int | None, *, encoder=None
+    model,
+    loss_fn: Callable[..., torch.Tensor],
+    columns,
+    mini_batch: int | None,
+    *,
+    encoder=None,
+    precision: Precision | None = None,
 ) -> torch.Tensor:
     """Forward + backward of one batch's tokenized columns; with ``mini_batch``, through
-    GradCache (same gradient). Returns the loss, detached.
+    GradCache (same gradient). Returns the loss, detached; a non-finite loss is
+    back-propagated as it is (the caller checks the gradients).
 
     Under DDP (``encoder`` has ``no_sync``) GradCache all-reduces the gradients once, after
-    its last re-forward.
+    its last re-forward. Under fp16 the back-propagated loss is scaled (``precision``).
     """
     encoder = encoder or model
+    scale = None if precision is None else precision.scale
     if mini_batch is None:
-        value = loss_fn(*embed_columns(encoder, columns))
-        value.backward()
+        value = loss_fn(*embed_columns(encoder, columns, precision))
+        (value if scale is None else scale(value)).backward()
         return value.detach()
     return gradcache_step(
-        sentence_embedding_fn(encoder),
+        embedding_fn(encoder, precision),
         columns,
         loss_fn,
         mini_batch_size=mini_batch,
         no_sync=getattr(encoder, "no_sync", None),
+        scale=scale,
+        allow_non_finite=True,
     )
+
+
+def gradient_norm(parameters: list[torch.nn.Parameter], max_norm: float | None) -> float:
+    """The global L2 norm of the gradients (before clipping), clipped to ``max_norm`` (none:
+    an infinite bound, which scales by 1)."""
+    limit = float("inf") if max_norm is None else max_norm
+    return float(torch.nn.utils.clip_grad_norm_(parameters, limit))
 
 
 def train_step(
@@ -86,22 +124,37 @@ def train_step(
     procs: Processes,
     mini_batch: int | None,
     max_grad_norm: float | None,
-) -> tuple[float, dict[str, float]]:
+) -> StepOutcome:
     """One optimizer step on this process's share of a batch; ``state.step`` advances.
 
-    ``objective`` is the loss itself, or its multi-process form. Returns the loss and its
-    parts, each averaged over processes (the global batch's values).
+    ``objective`` is the loss itself, or its multi-process form. The outcome holds the loss
+    and its parts, each averaged over processes (the global batch's values), and the
+    gradient norm. A step whose loss, embeddings or gradient are not finite applies no
+    update (:mod:`cselab.training.divergence`); the schedule still advances.
     """
     columns = tokenized_columns(state.model, batch)
     state.loss.prepare(columns)
-    value = loss_and_backward(state.model, objective, columns, mini_batch, encoder=encoder)
-    parts = {name: float(part) for name, part in state.loss.last_parts.items()}
-    if max_grad_norm is not None:
-        torch.nn.utils.clip_grad_norm_(state.trainable(), max_grad_norm)
-    state.optimizer.step()
-    state.scheduler.step()
-    state.optimizer.zero_grad(set_to_none=True)
-    state.loss.after_step(state.model)
-    state.step += 1
+    guard = FiniteGuard(objective, procs)
+    value = loss_and_backward(
+        state.model, guard, columns, mini_batch, encoder=encoder, precision=state.precision
+    )
+    parts = {name: float(p) for name, p in state.loss.last_parts.items()} if guard.finite else {}
     loss_value, *means = procs.mean([float(value)] + list(parts.values()))
-    return loss_value, dict(zip(parts, means, strict=True))
+    state.precision.unscale(state.optimizer)
+    grad_norm = gradient_norm(state.trainable(), max_grad_norm)
+    scaled = state.precision.scaler is not None
+    problem = non_finite(loss_value, grad_norm, guard.finite, scaled)
+    if problem:
+        state.precision.skip(state.optimizer)
+    else:
+        state.precision.step(state.optimizer)
+    with (
+        warnings.catch_warnings()
+    ):  # a skipped first step: "scheduler.step() before optimizer.step()"
+        warnings.simplefilter("ignore", UserWarning)
+        state.scheduler.step()
+    state.optimizer.zero_grad(set_to_none=True)
+    if not problem:
+        state.loss.after_step(state.model)
+    state.step += 1
+    return StepOutcome(loss_value, dict(zip(parts, means, strict=True)), grad_norm, problem)
