@@ -1,75 +1,146 @@
-"""Geometry benchmark: all-MiniLM-L6-v2, STS-B test sentence 1, all layers, all metrics.
+"""Geometry benchmark: all-MiniLM-L6-v2 on STS-B, all layers, all metrics, side by side.
 
-Prints, from one run:
-  (a) the whole analysis time divided by the time of its forward passes (target <= 1.25),
-      and divided by the time of the same batches run alone without metrics; medians of
-      --repeats interleaved runs (this machine is noisy)
-  (b) the speed-up of the streaming metrics over a straightforward pairwise implementation
-      of the O(N^2) ones (exact anisotropy, self-similarity, intra-sentence similarity),
-      both timed on the last layer (streaming time = analysis minus forward passes)
-  (c) peak memory (resident set; plus CUDA peak on a GPU)
-and the last-layer values set beside the paper's (docs/geometry.md).
+Prints, from one run (repeats interleaved, medians: this machine is shared and noisy):
 
-    HF_HUB_OFFLINE=1 python benchmarks/geometry_speed.py [--protocol xiao2023] [--device cuda]
-        [--model all-mpnet-base-v2]
+  (a) the whole analysis divided by its own forward passes, wall clock and process CPU
+      time, default protocol, at several corpus sizes (STS-B test sentence 1 = 1,379
+      sentences; prefixes of STS-B train+dev+test, both sentences, 17,256 in all), with
+      seconds per 1,000 sentences. Targets: <= 1.3 at 1,379, <= 1.15 at >= 10,000,
+      seconds per 1,000 sentences flat within 10 %.
+  (b) with --paper-code DIR: whole-process time of ``cselab geometry --protocol xiao2023``
+      (all metrics) against the paper's own pipeline (``python analysis_pipeline.py`` in
+      DIR, gowitheflow-1998/on-isotropy-of-contrastive-SRL, its data step reading
+      ../shared/data/stsbenchmark/sts-test.csv column 6), both on STS-B test sentence 1.
+      Target: cselab >= 5x faster.
+  (c) with --memory: peak resident memory of ``cselab geometry`` on STS-B test sentence 1
+      and on a generated corpus 10x as large (the same sentences ten times, read lazily).
+      Target: the same within 10 %.
+
+    HF_HUB_OFFLINE=1 python benchmarks/geometry_speed.py [--sizes 1379,5000,17256]
+        [--repeats 3] [--paper-code /tmp/xiao-code] [--memory] [--protocol default]
+        [--threads 1]
+
+The geometry's own work runs on one thread (cselab.geometry.threads); ``--threads 1`` runs
+the forward passes on one thread too, so that the ratio compares like with like on a
+loaded machine (where two threads slow a forward pass down more than one).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from cselab.data.corpora import load_corpus
 from cselab.geometry.analysis import analyze_geometry
-from cselab.geometry.protocols import PROTOCOLS
-from cselab.models.loading import load_model
-from cselab.models.token_view import TokenEncoder, token_view
+from cselab.models.loading import load_model, offline_copy
 
-STSB_TEST = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "stsbenchmark" / "sts-test.csv"
-)
-PAIRWISE_FAMILIES = ["anisotropy", "self_similarity", "intra_sentence"]
+STSB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "stsbenchmark"
+REPORT_PEAK = "import resource, runpy, sys\nsys.argv = ['cselab'] + sys.argv[1:]\ntry:\n    runpy.run_module('cselab.cli.main', run_name='__main__')\nfinally:\n    print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"  # noqa: E501
 
 
-def pairwise_reference(x: torch.Tensor, ids: torch.Tensor, sent: torch.Tensor, min_count: int):
-    """Straightforward O(N^2) versions: full cosine matrices, loops over types and sentences."""
-    u = F.normalize(x, dim=-1)  # (n, d)
-    n = len(u)
-    total = 0.0
-    for start in range(0, n, 2048):  # all pairs, chunked full cosine matrix
-        total += float((u[start : start + 2048] @ u.T).sum())  # (c, n) summed
-    anisotropy = (total - n) / (n * (n - 1))
-    values = []
-    for token in ids.unique():
-        rows = u[ids == token]
-        if len(rows) >= min_count:
-            sim = rows @ rows.T  # (k, k)
-            values.append(float((sim.sum() - len(rows)) / (len(rows) * (len(rows) - 1))))
-    intra = []
-    for s in sent.unique():
-        rows = x[sent == s]
-        intra.append(float(F.cosine_similarity(rows, rows.mean(0, keepdim=True)).mean()))
-    return anisotropy, sum(values) / len(values), sum(intra) / len(intra)
+def corpora() -> dict[str, list[str]]:
+    test = load_corpus(STSB / "sts-test.csv", sts_sentences="1").sentences
+    every = [
+        s for split in ("train", "dev", "test")
+        for s in load_corpus(STSB / f"sts-{split}.csv", sts_sentences="both").sentences
+    ]  # fmt: skip
+    return {"test_s1": test, "all": every}
 
 
-def forward_only_seconds(model, sentences, protocol) -> tuple[float, float]:
-    """(wall time of tokenizing and running the analysis's batches with no metric at all,
-    the time of the model calls within it)."""
+def scaling(model, sizes: list[int], repeats: int, protocol: str) -> None:
+    data = corpora()
+    runs: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in sizes}
+    for repeat in range(repeats):  # interleaved: every size in every repeat
+        for n in sizes:
+            sentences = data["test_s1"] if n == len(data["test_s1"]) else data["all"][:n]
+            start_cpu = time.process_time()
+            result = analyze_geometry(model, sentences, protocol=protocol)
+            cpu = time.process_time() - start_cpu
+            forward_cpu = float(result.extra["forward_cpu_seconds"])  # type: ignore[arg-type]
+            runs[n].append((result.total_seconds, result.forward_seconds, cpu, forward_cpu))
+            print(f"    repeat {repeat + 1}, {n} sentences: analysis {result.total_seconds:.2f} s "
+                  f"(CPU {cpu:.2f} s), its forward passes {result.forward_seconds:.2f} s "
+                  f"(CPU {forward_cpu:.2f} s)", flush=True)  # fmt: skip
+    print(f"\n(a) analysis / its forward passes, protocol {protocol}, medians of {repeats}")
+    print("    sentences | wall ratio | CPU ratio | s per 1,000 sentences | target")
+    per_thousand = []
+    for n in sizes:
+        wall = statistics.median(t / f for t, f, _, _ in runs[n])
+        cpu = statistics.median(c / fc for _, _, c, fc in runs[n])
+        seconds = statistics.median(t for t, _, _, _ in runs[n]) / n * 1000
+        per_thousand.append(seconds)
+        target = 1.3 if n < 10_000 else 1.15
+        verdict = "met" if wall <= target else "NOT met"
+        print(f"    {n:9d} | {wall:10.3f} | {cpu:9.3f} | {seconds:21.3f} | <= {target} {verdict}")
+    spread = max(per_thousand) / min(per_thousand) - 1
+    print(f"    seconds per 1,000 sentences vary by {spread:.1%} (target: within 10 %)")
+
+
+def timed_child(command: list[str], cwd: str | None = None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, peak KiB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    encoder = TokenEncoder(model, max_length=protocol.max_length)
-    for _ in encoder.batches(
-        encoder.tokenize(sentences), batch_size=protocol.batch_size,
-        pad_to=protocol.pad_to, sort_by_length=protocol.sort_by_length,
-    ):  # fmt: skip
-        pass
-    return time.perf_counter() - start, encoder.forward_seconds
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{command[:4]} failed:\n{done.stderr[-3000:]}")
+    peak = [
+        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("peak_kib")
+    ]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak[0] if peak else 0
+
+
+def cselab_command(corpus: str, out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-c", REPORT_PEAK, "geometry", "all-MiniLM-L6-v2", "--corpus",
+            corpus, "--out", out, *extra]  # fmt: skip
+
+
+def against_paper(paper_code: Path, repeats: int) -> None:
+    minilm = offline_copy("all-MiniLM-L6-v2")
+    paper = [sys.executable, "analysis_pipeline.py", "--model_name", str(minilm)]
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeats):
+            wall, cpu, _ = timed_child(
+                cselab_command(str(STSB / "sts-test.csv"), out, "--protocol", "xiao2023")
+            )
+            ours.append((wall, cpu))
+            wall, cpu, _ = timed_child(paper, cwd=str(paper_code))
+            theirs.append((wall, cpu))
+            print(f"    cselab {ours[-1][0]:.1f} s (CPU {ours[-1][1]:.1f} s), "
+                  f"paper's code {theirs[-1][0]:.1f} s (CPU {theirs[-1][1]:.1f} s)", flush=True)  # fmt: skip
+    wall = statistics.median(t[0] for t in theirs) / statistics.median(o[0] for o in ours)
+    cpu = statistics.median(t[1] for t in theirs) / statistics.median(o[1] for o in ours)
+    print(f"(b) whole process, xiao2023, STS-B test s1: the paper's code / cselab = {wall:.2f}x "
+          f"wall, {cpu:.2f}x CPU (medians of {repeats}; target >= 5x: "
+          f"{'met' if wall >= 5 else 'NOT met'})")  # fmt: skip
+
+
+def memory() -> None:
+    sentences = load_corpus(STSB / "sts-test.csv", sts_sentences="1").sentences
+    with tempfile.TemporaryDirectory() as folder:
+        small, large = Path(folder) / "x1.txt", Path(folder) / "x10.txt"
+        small.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+        large.write_text("\n".join(sentences * 10) + "\n", encoding="utf-8")
+        peaks = {}
+        for path in (small, large):
+            _, _, peaks[path.name] = timed_child(cselab_command(str(path), folder))
+    ratio = peaks["x10.txt"] / peaks["x1.txt"]
+    print(f"(c) peak resident memory: {peaks['x1.txt'] / 1024:.0f} MiB on 1,379 sentences, "
+          f"{peaks['x10.txt'] / 1024:.0f} MiB on 13,790 (ratio {ratio:.3f}; target within 10 %: "
+          f"{'met' if abs(ratio - 1) <= 0.1 else 'NOT met'})")  # fmt: skip
 
 
 def main() -> None:
@@ -77,61 +148,27 @@ def main() -> None:
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--protocol", default="default")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--corpus", default=str(STSB_TEST))
+    parser.add_argument("--sizes", default="1379,5000,17256")
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    model = load_model(args.model, device=args.device)
-    corpus = load_corpus(args.corpus, sts_sentences="1")
-    analyze_geometry(model, corpus.sentences[:64], protocol=args.protocol)  # warm-up
-
-    ratios, ratios_alone = [], []
-    for _ in range(args.repeats):  # interleaved, medians: this machine is noisy
-        alone, calls = forward_only_seconds(model, corpus.sentences, PROTOCOLS[args.protocol])
-        result = analyze_geometry(
-            model, corpus.sentences, protocol=args.protocol, model_label=args.model
-        )
-        ratios.append(result.total_seconds / result.forward_seconds)
-        ratios_alone.append(result.total_seconds / alone)
-        print(f"    analysis {result.total_seconds:.2f} s, its forward passes "
-              f"{result.forward_seconds:.2f} s; the same batches run alone {alone:.2f} s "
-              f"(model calls {calls:.2f} s)")  # fmt: skip
-    print(f"corpus: {corpus.name}, {len(corpus.sentences)} sentences; protocol {args.protocol}")
-    print(f"(a) analysis / its forward passes = {statistics.median(ratios):.3f}  (target <= 1.25; "
-          f"median of {args.repeats}: {', '.join(f'{r:.3f}' for r in ratios)})")  # fmt: skip
-    print(f"    analysis / the same batches run alone without metrics = "
-          f"{statistics.median(ratios_alone):.3f}  (median)")  # fmt: skip
-
-    streaming = analyze_geometry(
-        model, corpus.sentences, protocol=args.protocol, metrics=PAIRWISE_FAMILIES,
-        sentence_metrics=False, layers=[-1],
-    )  # fmt: skip
-    stream_metric_s = streaming.total_seconds - streaming.forward_seconds
-    view = token_view(model, corpus.sentences, layers=[result.layers[-1]])
-    start = time.perf_counter()
-    ani, ss, intra = pairwise_reference(
-        view.embeddings[result.layers[-1]], view.token_ids, view.sentence_ids,
-        result.protocol.self_similarity_min_count,
-    )  # fmt: skip
-    pairwise_s = time.perf_counter() - start
-    print(f"(b) pairwise metrics {pairwise_s:.2f} s vs streaming {stream_metric_s:.3f} s "
-          f"(tokenize + metrics, one layer): speed-up x{pairwise_s / stream_metric_s:.1f}")  # fmt: skip
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cuda = (
-        f", CUDA peak {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB"
-        if torch.cuda.is_available()
-        else ""
+    parser.add_argument("--paper-code", type=Path, default=None)
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads for everything (forward too)"
     )
-    print(f"(c) peak resident memory {peak_mb:.0f} MiB{cuda}")
-
-    last = result.table[result.table["layer"] == result.layers[-1]]
-    print(f"\nlast layer ({result.layers[-1]}):")
-    for metric, value in zip(last["metric"], last["value"], strict=True):
-        print(f"  {metric:40s} {value: .4f}")
-    check = dict(zip(streaming.table["metric"], streaming.table["value"], strict=True))
-    print(f"\ncheck vs pairwise (default protocol only): anisotropy {check.get('anisotropy'):.5f} / "
-          f"{ani:.5f}, intra {check.get('intra_sentence_similarity'):.5f} / {intra:.5f}, "
-          f"self-sim {check.get('self_similarity'):.5f} / {ss:.5f}")  # fmt: skip
+    args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model = load_model(args.model, device=args.device)
+    analyze_geometry(model, load_corpus(STSB / "sts-dev.csv").sentences[:64])  # warm-up
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    if sizes:
+        scaling(model, sizes, args.repeats, args.protocol)
+    if args.paper_code is not None:
+        against_paper(args.paper_code, args.repeats)
+    if args.memory:
+        memory()
+    print(f"torch threads: {torch.get_num_threads()}; load average: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def test_geometry_writes_tidy_table_summary_and_plots(
 ) -> None:
     out = tmp_path / "out"
     args = ["geometry", str(tiny_model_dir), "--corpus", str(corpus), "--out", str(out)]
-    args += ["--metrics", "anisotropy,self_similarity,intra_sentence,norms", "--plots"]
+    args += ["--metrics", "anisotropy,self_similarity,intra_sentence,l2_norm", "--plots"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "metrics.csv")

@@ -118,6 +118,26 @@ def test_hf_dataset_unreachable_names_dataset(monkeypatch: pytest.MonkeyPatch) -
         load_corpus("hf:no-such/dataset-xyz", column="sentence1")
 
 
+def test_open_corpus_reads_lazily_and_again_on_every_pass(tmp_path: Path) -> None:
+    from cselab.data.corpora import open_corpus
+
+    path = write(tmp_path / "c.txt", "one\ntwo\none\n")
+    corpus = open_corpus(path, dedupe=True)
+    assert not isinstance(corpus.sentences, list)
+    assert list(corpus.sentences) == ["one", "two"]
+    write(path, "three\n\nfour\n")  # read again on the next pass, errors found while reading
+    reader = iter(corpus.sentences)
+    assert next(reader) == "three"
+    with pytest.raises(CselabError, match=r"c\.txt:2: empty line"):
+        next(reader)
+    jsonl = write(tmp_path / "c.jsonl", '{"t": "a b"}\n\n{"t": "c"}\n')
+    assert list(open_corpus(jsonl, column="t").sentences) == ["a b", "c"]
+    with pytest.raises(CselabError, match="holds no sentences"):
+        list(open_corpus(write(tmp_path / "e.txt", "\n")).sentences)
+    with pytest.raises(CselabError, match=r"nope\.txt.*does not exist"):
+        open_corpus(tmp_path / "nope.txt")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -5,21 +5,19 @@ from __future__ import annotations
 import brute_force as bf
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.anisotropy import (
-    AnisotropyBaseline,
-    anisotropy_all_pairs,
-    anisotropy_sampled,
-)
+from cselab.geometry.anisotropy import anisotropy_all_pairs, anisotropy_sampled
 from cselab.geometry.base import TokenBatch
 
 
 @pytest.mark.parametrize("n_sentences", [5, 1000])
 def test_random_data_streaming_equals_twin_and_brute_force(n_sentences) -> None:
     x, ids, sids = random_tokens()
-    got = stream(AnisotropyBaseline(sample_sentences=n_sentences, seed=3), batches(x, ids, sids))
+    got = stream(
+        metric("anisotropy", anisotropy_sample_sentences=n_sentences, seed=3), batches(x, ids, sids)
+    )
     exact = bf.mean_pairwise_cosine(x)
     sampled = bf.anisotropy_sampled(x, sids, n_sentences, 3)
     assert got["anisotropy"] == pytest.approx(exact, abs=1e-10)
@@ -30,7 +28,7 @@ def test_random_data_streaming_equals_twin_and_brute_force(n_sentences) -> None:
 
 def test_tiny_bert_vectors(tiny_model) -> None:
     x, ids, sids = tiny_bert_tokens(tiny_model)
-    got = stream(AnisotropyBaseline(sample_sentences=6), batches(x, ids, sids))
+    got = stream(metric("anisotropy", anisotropy_sample_sentences=6), batches(x, ids, sids))
     assert got["anisotropy"] == pytest.approx(bf.mean_pairwise_cosine(x), abs=1e-8)
     assert got["anisotropy_sampled"] == pytest.approx(
         bf.anisotropy_sampled(x, sids, 6, 0), abs=1e-8
@@ -41,13 +39,13 @@ def test_tiny_bert_vectors(tiny_model) -> None:
 
 def test_batch_by_batch_equals_one_shot_and_reset() -> None:
     x, ids, sids = random_tokens(seed=1)
-    metric = AnisotropyBaseline(sample_sentences=4)
-    one_shot = stream(metric, batches(x, ids, sids, cuts_at_sentences=()))
-    many = stream(metric, batches(x, ids, sids, cuts_at_sentences=tuple(range(1, 12))))
+    streamed = metric("anisotropy", anisotropy_sample_sentences=4)
+    one_shot = stream(streamed, batches(x, ids, sids, cuts_at_sentences=()))
+    many = stream(streamed, batches(x, ids, sids, cuts_at_sentences=tuple(range(1, 12))))
     assert many == pytest.approx(one_shot, abs=1e-12)
-    metric.reset()
+    streamed.reset()
     with pytest.raises(CselabError, match="anisotropy: no tokens"):
-        metric.compute()
+        streamed.compute()
 
 
 def test_known_cases() -> None:
@@ -61,7 +59,7 @@ def test_known_cases() -> None:
 def test_seeds_reproduce_and_differ() -> None:
     x, ids, sids = random_tokens(seed=2, n_sentences=40)
     values = [
-        stream(AnisotropyBaseline(sample_sentences=10, seed=s), batches(x, ids, sids))
+        stream(metric("anisotropy", anisotropy_sample_sentences=10, seed=s), batches(x, ids, sids))
         for s in (0, 0, 1)
     ]
     assert values[0]["anisotropy_sampled"] == values[1]["anisotropy_sampled"]
@@ -76,18 +74,18 @@ def test_bad_input_names_the_metric() -> None:
     with pytest.raises(
         CselabError, match=r"anisotropy: embeddings of shape \(\d+, 8\) contain NaN"
     ):
-        AnisotropyBaseline().update(TokenBatch(bad, ids, sids, ids))
+        metric("anisotropy").update(TokenBatch(bad, ids, sids, ids))
     with pytest.raises(CselabError, match="anisotropy: no tokens"):
         anisotropy_all_pairs(torch.empty(0, 8))
     with pytest.raises(CselabError, match="anisotropy: 1 zero vector"):
         anisotropy_all_pairs(torch.cat([x[:3], torch.zeros(1, 8, dtype=x.dtype)]))
-    metric = AnisotropyBaseline()
+    streamed = metric("anisotropy")
     parts = batches(x, ids, sids)
-    metric.update(parts[0])
+    streamed.update(parts[0])
     with pytest.raises(CselabError, match="split across batches"):
-        metric.update(parts[0])
+        streamed.update(parts[0])
     with pytest.raises(CselabError, match=r"shape \(\d+, 3\) after batches of dimension 8"):
-        metric.update(TokenBatch(x[:, :3], ids, sids + 1000, ids))
+        streamed.update(TokenBatch(x[:, :3], ids, sids + 1000, ids))
     one_sentence = torch.zeros(len(x), dtype=torch.long)
     with pytest.raises(CselabError, match="needs at least 2 sentences, got 1"):
         anisotropy_sampled(x, one_sentence)

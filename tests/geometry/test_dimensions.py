@@ -6,24 +6,21 @@ import brute_force as bf
 import numpy as np
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.dimensions import (
-    DimensionContributions,
-    dimension_contributions,
-    share_summary,
-)
+from cselab.geometry.dimensions import contributions_of, dimension_contributions, share_summary
 
 
 def test_random_and_tiny_bert(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=8, shift=1.0), tiny_bert_tokens(tiny_model)):
         ref = bf.dimension_contributions(x)
-        metric = DimensionContributions()
-        got = stream(metric, batches(x, ids, sids))
-        np.testing.assert_allclose(metric.contributions().numpy(), ref, atol=1e-10)
+        streamed = metric("dimensions")
+        got = stream(streamed, batches(x, ids, sids))
+        contributions = contributions_of(streamed.values()["moments"])
+        np.testing.assert_allclose(contributions.numpy(), ref, atol=1e-10)
         np.testing.assert_allclose(dimension_contributions(x).numpy(), ref, atol=1e-10)
-        assert float(metric.contributions().sum()) == pytest.approx(bf.mean_pairwise_cosine(x))
+        assert float(contributions.sum()) == pytest.approx(bf.mean_pairwise_cosine(x))
         assert got == pytest.approx(bf.top_share_summary(ref), abs=1e-10)
 
 
@@ -39,12 +36,12 @@ def test_one_dominant_dimension() -> None:
     g = torch.Generator().manual_seed(0)
     x = 0.01 * torch.randn(200, 16, generator=g, dtype=torch.float64)
     x[:, 5] += 10.0
-    got = DimensionContributions()
+    got = metric("dimensions")
     got.update(batches(x, torch.zeros(200, dtype=torch.long), torch.arange(200), ())[0])
     values = got.compute()
     assert values["top1_share"] == pytest.approx(1.0, abs=1e-3)
     assert values["dims_for_50pct"] == 1
-    assert int(got.contributions().argmax()) == 5
+    assert int(contributions_of(got.values()["moments"]).argmax()) == 5
 
 
 def test_share_summary_by_hand() -> None:
@@ -59,9 +56,8 @@ def test_share_summary_by_hand() -> None:
 
 
 def test_reset_and_bad_input() -> None:
-    metric = DimensionContributions()
     with pytest.raises(CselabError, match="dimensions: no tokens"):
-        metric.compute()
+        metric("dimensions").compute()
     with pytest.raises(CselabError, match="dimensions: needs at least 2 tokens, got 1"):
         dimension_contributions(torch.ones(1, 3))
     with pytest.raises(CselabError, match="dimensions: embeddings .* NaN"):

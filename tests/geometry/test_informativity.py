@@ -5,10 +5,10 @@ from __future__ import annotations
 import brute_force as bf
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.informativity import Informativity, informativity
+from cselab.geometry.informativity import informativity
 from cselab.geometry.validation import MetricUndefined
 
 KS = (0, 1, 2, 3, 5, 7, 8, 20)
@@ -18,7 +18,10 @@ def test_streaming_sample_equals_twin_and_brute_force(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=10, shift=0.8), tiny_bert_tokens(tiny_model)):
         rows = bf.sampled_tokens(sids, 30, seed=2)
         ref = bf.informativity(x[rows], KS)
-        got = stream(Informativity(n_samples=30, ks=KS, seed=2), batches(x, ids, sids))
+        got = stream(
+            metric("informativity", sample_size=30, informativity_ks=KS, seed=2),
+            batches(x, ids, sids),
+        )
         assert got == pytest.approx(ref, abs=1e-8)
         assert informativity(x[rows], KS) == pytest.approx(ref, abs=1e-8)
         assert got["informativity_r2_k0"] == pytest.approx(1.0)  # removing nothing
@@ -30,30 +33,31 @@ def test_given_dimension_scores_set_the_ranking() -> None:
     ref = bf.informativity(x, (1, 2, 3, 5), scores.numpy())
     assert ref != pytest.approx(bf.informativity(x, (1, 2, 3, 5)), abs=1e-3)  # order matters
     assert informativity(x, (1, 2, 3, 5), scores) == pytest.approx(ref, abs=1e-8)
-    metric = Informativity(ks=(1, 2, 3, 5))
-    metric.dimension_scores = scores
-    assert stream(metric, batches(x, ids, sids)) == pytest.approx(ref, abs=1e-8)
+    # the pipeline's own ranking (self-similarity shares) is tested in test_pipeline.py
     with pytest.raises(CselabError, match=r"dimension_scores of shape \(3,\) for vectors of dim"):
         informativity(x, (1,), scores[:3])
 
 
 def test_keys_only_for_k_below_d_and_exact_sample() -> None:
     x, ids, sids = random_tokens(seed=11)  # d = 8, fewer than 1000 tokens: all are used
-    got = stream(Informativity(), batches(x, ids, sids))
+    got = stream(metric("informativity"), batches(x, ids, sids))
     assert sorted(got) == sorted(f"informativity_r2_k{k}" for k in (1, 2, 3, 5))
     assert got == pytest.approx(bf.informativity(x, (1, 2, 3, 5)), abs=1e-8)
 
 
 def test_seeds_reproduce_and_differ() -> None:
     x, ids, sids = random_tokens(seed=12, n_sentences=30)
-    runs = [stream(Informativity(n_samples=20, seed=s), batches(x, ids, sids)) for s in (1, 1, 2)]
+    runs = [
+        stream(metric("informativity", sample_size=20, seed=s), batches(x, ids, sids))
+        for s in (1, 1, 2)
+    ]
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
 
 
 def test_bad_input() -> None:
     with pytest.raises(CselabError, match="informativity: no tokens"):
-        Informativity().compute()
+        metric("informativity").compute()
     with pytest.raises(CselabError, match=r"ks=\(-1,\) must be integers >= 0"):
         informativity(torch.randn(5, 4), ks=(-1,))
     axis = torch.tensor([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.5, 0.1, 0.0]])

@@ -5,30 +5,30 @@ from __future__ import annotations
 import brute_force as bf
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
-from cselab.geometry.intra_sentence import IntraSentenceSimilarity, intra_sentence_similarity
+from cselab.geometry.intra_sentence import intra_sentence_similarity
 
 
 def test_random_and_tiny_bert(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=5), tiny_bert_tokens(tiny_model, layer=1)):
         ref = bf.intra_sentence(x, sids)
-        got = stream(IntraSentenceSimilarity(), batches(x, ids, sids))
+        got = stream(metric("intra_sentence"), batches(x, ids, sids))
         assert got["intra_sentence_similarity"] == pytest.approx(ref, abs=1e-10)
         assert intra_sentence_similarity(x, sids) == pytest.approx(ref, abs=1e-10)
 
 
 def test_batch_by_batch_equals_one_shot_and_reset() -> None:
     x, ids, sids = random_tokens(seed=6)
-    metric = IntraSentenceSimilarity()
-    one = stream(metric, batches(x, ids, sids, ()))
-    many = stream(metric, batches(x, ids, sids, tuple(range(1, 12))))
+    streamed = metric("intra_sentence")
+    one = stream(streamed, batches(x, ids, sids, ()))
+    many = stream(streamed, batches(x, ids, sids, tuple(range(1, 12))))
     assert many == pytest.approx(one, abs=1e-12)
-    metric.reset()
+    streamed.reset()
     with pytest.raises(CselabError, match="intra_sentence: no tokens"):
-        metric.compute()
+        streamed.compute()
 
 
 def test_known_cases() -> None:
@@ -51,4 +51,4 @@ def test_bad_input() -> None:
     bad = x.clone()
     bad[1] = float("nan")
     with pytest.raises(CselabError, match="intra_sentence: embeddings .* NaN"):
-        IntraSentenceSimilarity().update(TokenBatch(bad, ids, ids, ids))
+        metric("intra_sentence").update(TokenBatch(bad, ids, ids, ids))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import brute_force as bf
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.isoscore import IsoScore, isoscore
+from cselab.geometry.isoscore import isoscore
 
 
 def test_random_and_tiny_bert(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=13, shift=5.0), tiny_bert_tokens(tiny_model)):
         ref = bf.isoscore(x)
-        got = stream(IsoScore(), batches(x, ids, sids))
+        got = stream(metric("isoscore"), batches(x, ids, sids))
         assert got["isoscore"] == pytest.approx(ref, abs=1e-8)
         assert isoscore(x) == pytest.approx(ref, abs=1e-8)
 
@@ -37,12 +37,12 @@ def test_known_cases() -> None:
 
 
 def test_reset_and_bad_input() -> None:
-    metric = IsoScore()
+    streamed = metric("isoscore")
     x, ids, sids = random_tokens()
-    stream(metric, batches(x, ids, sids))
-    metric.reset()
+    stream(streamed, batches(x, ids, sids))
+    streamed.reset()
     with pytest.raises(CselabError, match="isoscore: no tokens"):
-        metric.compute()
+        streamed.compute()
     with pytest.raises(CselabError, match="isoscore: all points are identical"):
         isoscore(torch.ones(4, 3))
     with pytest.raises(CselabError, match="isoscore: embeddings .* NaN"):

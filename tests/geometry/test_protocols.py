@@ -11,7 +11,8 @@ from cselab.geometry.protocols import PROTOCOLS, Protocol, get_protocol
 def test_xiao2023_preset_matches_the_papers_code() -> None:
     p = get_protocol("xiao2023")
     assert p.include_special and p.padding_in_self_similarity and p.first_occurrence_only
-    assert p.pad_to == "corpus" and not p.sort_by_length
+    assert p.pad_to == "corpus"  # the numbers of corpus padding (computed at length + 1)
+    assert p.sort_by_length  # the paper feeds sentences in order; no number depends on it
     assert p.self_similarity_min_count == 5
     assert p.baseline == "sampled" and p.anisotropy_sample_sentences == 1000
 
@@ -37,7 +38,14 @@ def test_unknown_preset_lists_choices() -> None:
         ({"self_similarity_min_count": 0}, "self_similarity_min_count=0"),
         ({"max_length": 1}, "max_length=1"),
         ({"sample_size": 2}, "sample_size=2 must be >= 3"),
-        ({"padding_in_self_similarity": True}, "needs pad_to='corpus'"),
+        (
+            {"padding_in_self_similarity": True, "first_occurrence_only": True},
+            "needs pad_to='corpus'",
+        ),
+        ({"padding_in_self_similarity": True}, "needs first_occurrence_only=True"),
+        ({"partition_basis": "pca"}, "partition_basis='pca'"),
+        ({"dimension_aggregation": "sum"}, "dimension_aggregation='sum'"),
+        ({"informativity_ks": (1, -2)}, r"informativity_ks=\(1, -2\) must be integers >= 0"),
     ],
 )
 def test_bad_choices_are_named(changes: dict, message: str) -> None:

@@ -6,27 +6,35 @@ import brute_force as bf
 import numpy as np
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
 from cselab.geometry.base import TokenBatch
-from cselab.geometry.self_similarity import SelfSimilarity, first_occurrences, self_similarity
+from cselab.geometry.self_similarity import (
+    dimension_shares,
+    first_occurrences,
+    per_token,
+    self_similarity,
+)
 
 
 def check_against_brute_force(x, ids, sids, min_count, first, cuts=(1, 4, 5)) -> None:
-    metric = SelfSimilarity(min_count=min_count, first_occurrence_only=first)
-    got = stream(metric, batches(x, ids, sids, cuts))
+    streamed = metric(
+        "self_similarity", self_similarity_min_count=min_count, first_occurrence_only=first
+    )
+    got = stream(streamed, batches(x, ids, sids, cuts))
     ref = bf.self_similarity_per_type(x, ids, sids, min_count, first)
-    per_token = metric.per_token()
-    assert per_token.keys() == ref.keys()
+    tokens = per_token(streamed.values(), streamed.plan.protocol)
+    assert tokens.keys() == ref.keys()
     for t, (count, value, _) in ref.items():
-        assert per_token[t][0] == count
-        assert per_token[t][1] == pytest.approx(value, abs=1e-10)
+        assert tokens[t][0] == count
+        assert tokens[t][1] == pytest.approx(value, abs=1e-10)
     mean = sum(v for _, v, _ in ref.values()) / len(ref)
     assert got["self_similarity"] == pytest.approx(mean, abs=1e-10)
     assert got["self_similarity_types"] == len(ref)
     shares = bf.self_similarity_shares(x, ref)
-    np.testing.assert_allclose(metric.dimension_contributions().numpy(), shares, atol=1e-10)
+    contributions = dimension_shares(streamed.values()["type_sums"], streamed.plan.protocol)
+    np.testing.assert_allclose(contributions.numpy(), shares, atol=1e-10)
     summary = bf.top_share_summary(shares)
     for key, value in summary.items():
         assert got[f"self_similarity_{key}"] == pytest.approx(value, abs=1e-10)
@@ -53,9 +61,9 @@ def test_first_occurrence_counts_every_occurrence_for_min_count() -> None:
     sids = torch.tensor([0, 0, 0, 0, 1])
     assert first_occurrences(ids, sids).tolist() == [True, False, True, False, True]
     x = torch.randn(5, 3, dtype=torch.float64)
-    metric = SelfSimilarity(min_count=4, first_occurrence_only=True)
-    metric.update(TokenBatch(x, ids, sids, ids))
-    ((count, value),) = metric.per_token().values()
+    streamed = metric("self_similarity", self_similarity_min_count=4, first_occurrence_only=True)
+    streamed.update(TokenBatch(x, ids, sids, ids))
+    ((count, value),) = per_token(streamed.values(), streamed.plan.protocol).values()
     assert count == 4
     assert value == pytest.approx(bf.cos(x[0], x[4]))
 
@@ -66,14 +74,14 @@ def test_known_cases_and_reset() -> None:
     same = torch.tensor([[1.0, 2.0, 0.5]]).repeat(5, 1) * torch.arange(1, 6)[:, None]
     orthogonal = torch.eye(5)
     x = torch.cat([torch.nn.functional.pad(same, (0, 2)), orthogonal])
-    metric = SelfSimilarity()
-    metric.update(TokenBatch(x, ids, sids, sids))
-    per_token = metric.per_token()
-    assert per_token[3] == (5, pytest.approx(1.0))
-    assert per_token[4] == (5, pytest.approx(0.0))
-    metric.reset()
+    streamed = metric("self_similarity")
+    streamed.update(TokenBatch(x, ids, sids, sids))
+    tokens = per_token(streamed.values(), streamed.plan.protocol)
+    assert tokens[3] == (5, pytest.approx(1.0))
+    assert tokens[4] == (5, pytest.approx(0.0))
+    streamed.reset()
     with pytest.raises(CselabError, match="self_similarity: no tokens"):
-        metric.compute()
+        streamed.compute()
 
 
 def test_bad_input() -> None:
@@ -85,6 +93,6 @@ def test_bad_input() -> None:
     with pytest.raises(CselabError, match="self_similarity: embeddings .* contain NaN or inf"):
         self_similarity(bad, ids, sids)
     with pytest.raises(CselabError, match="dimension_aggregation='sum'"):
-        SelfSimilarity(dimension_aggregation="sum")
+        metric("self_similarity", dimension_aggregation="sum")
     with pytest.raises(CselabError, match=r"token_ids of shape \(3,\) does not match"):
         self_similarity(x, ids[:3], sids)

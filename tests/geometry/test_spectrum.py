@@ -6,26 +6,26 @@ import brute_force as bf
 import numpy as np
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.spectrum import (
-    Spectrum,
-    partition_isotropy,
-    singular_spectrum,
-    spectrum_summary,
-)
+from cselab.geometry.spectrum import partition_isotropy, singular_spectrum, spectrum_summary
+
+
+def singular_values(streamed) -> torch.Tensor:
+    """(d,) singular values of the centred token matrix, from the stream's scatter."""
+    return streamed.values()["scatter"].eigenvalues.sqrt()
 
 
 def test_random_and_tiny_bert(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=14, shift=50.0), tiny_bert_tokens(tiny_model)):
-        metric = Spectrum(partition_samples=25, seed=4)
-        got = stream(metric, batches(x, ids, sids))
+        streamed = metric("spectrum", sample_size=25, seed=4)
+        got = stream(streamed, batches(x, ids, sids))
         sv = bf.singular_values(x)
         # atol 1e-6: the tiny BERT's tokens have a null direction (LayerNorm) whose singular
         # value, ~5e-7, is float32 round-off of the model; its eigenvalue (~2e-13) is below
         # the scatter's resolution λ_max·d·ε (~2e-12), so it is set to 0 (the SVD keeps it)
-        np.testing.assert_allclose(metric.singular_values().numpy(), sv, atol=1e-6)
+        np.testing.assert_allclose(singular_values(streamed).numpy(), sv, atol=1e-6)
         np.testing.assert_allclose(singular_spectrum(x).numpy(), sv, atol=1e-6)
         assert got["effective_rank"] == pytest.approx(bf.effective_rank(x), rel=1e-7)
         assert got["top1_variance_share"] == pytest.approx(sv[0] ** 2 / (sv**2).sum(), abs=1e-10)
@@ -45,10 +45,10 @@ def test_fewer_points_than_dimensions_batching_does_not_matter() -> None:
     sids = torch.arange(10)
     reference = bf.effective_rank(x.double())
     for cuts in ((), (1, 2, 3, 4, 5, 6, 7, 8, 9), (3, 7)):
-        metric = Spectrum(partition_samples=5, seed=0)
-        got = stream(metric, batches(x, sids, sids, cuts_at_sentences=cuts))
+        streamed = metric("spectrum", sample_size=5, seed=0)
+        got = stream(streamed, batches(x, sids, sids, cuts_at_sentences=cuts))
         assert got["effective_rank"] == pytest.approx(reference, rel=1e-6)
-        assert int((metric.singular_values() > 0).sum()) == 9
+        assert int((singular_values(streamed) > 0).sum()) == 9
 
 
 def test_known_cases() -> None:
@@ -65,10 +65,9 @@ def test_known_cases() -> None:
 
 
 def test_reset_and_bad_input() -> None:
-    metric = Spectrum()
     with pytest.raises(CselabError, match="spectrum: no tokens"):
-        metric.compute()
+        metric("spectrum").compute()
     with pytest.raises(CselabError, match="partition_basis='pca'"):
-        Spectrum(partition_basis="pca")
+        metric("spectrum", partition_basis="pca")
     with pytest.raises(CselabError, match="spectrum: all points are identical"):
         spectrum_summary(singular_spectrum(torch.ones(3, 2)))

@@ -7,18 +7,18 @@ import math
 import brute_force as bf
 import pytest
 import torch
-from token_data import batches, random_tokens, stream, tiny_bert_tokens
+from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.uniformity import Uniformity, alignment, uniformity
+from cselab.geometry.uniformity import alignment, uniformity
 
 
 def test_exact_when_small_and_sampled_when_large(tiny_model) -> None:
     for x, ids, sids in (random_tokens(seed=15), tiny_bert_tokens(tiny_model)):
-        got = stream(Uniformity(t=1.5), batches(x, ids, sids))
+        got = stream(metric("uniformity", uniformity_t=1.5), batches(x, ids, sids))
         assert got["uniformity"] == pytest.approx(bf.uniformity(x, 1.5), abs=1e-10)
         assert uniformity(x, 1.5) == pytest.approx(bf.uniformity(x, 1.5), abs=1e-10)
-        sampled = stream(Uniformity(n_samples=20, seed=3), batches(x, ids, sids))
+        sampled = stream(metric("uniformity", sample_size=20, seed=3), batches(x, ids, sids))
         ref = bf.uniformity(x[bf.sampled_tokens(sids, 20, seed=3)])
         assert sampled["uniformity"] == pytest.approx(ref, abs=1e-10)
 
@@ -36,12 +36,15 @@ def test_alignment_and_known_cases() -> None:
 
 def test_seeds_reset_and_bad_input() -> None:
     x, ids, sids = random_tokens(seed=17, n_sentences=30)
-    runs = [stream(Uniformity(n_samples=15, seed=s), batches(x, ids, sids)) for s in (5, 5, 6)]
+    runs = [
+        stream(metric("uniformity", sample_size=15, seed=s), batches(x, ids, sids))
+        for s in (5, 5, 6)
+    ]
     assert runs[0] == runs[1] != runs[2]
-    metric = Uniformity()
-    metric.reset()
+    streamed = metric("uniformity")
+    streamed.reset()
     with pytest.raises(CselabError, match="uniformity: no tokens"):
-        metric.compute()
+        streamed.compute()
     with pytest.raises(CselabError, match=r"x of shape \(2, 2\) and y of shape \(3, 2\) differ"):
         alignment(torch.ones(2, 2), torch.ones(3, 2))
 

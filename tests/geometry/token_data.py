@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 
 from cselab.geometry.base import TokenBatch
+from cselab.geometry.protocols import Protocol
+from cselab.geometry.stream import MetricStream
 
 SENTENCES = [
     "the cat sat on the mat and the dog sat too .",
@@ -49,6 +51,12 @@ def batches(x, token_ids, sentence_ids, cuts_at_sentences=(1, 4, 5)):
         positions = torch.zeros(b - a, dtype=torch.long)
         out.append(TokenBatch(x[a:b], token_ids[a:b], sentence_ids[a:b], positions))
     return out
+
+
+def metric(family: str, level: str = "token", **protocol_options) -> MetricStream:
+    """A one-layer stream of ``family`` under the default protocol with some choices changed
+    (e.g. ``seed=3``, ``sample_size=25``)."""
+    return MetricStream(family, Protocol().with_options(**protocol_options), level)
 
 
 def stream(metric, parts):

@@ -55,24 +55,6 @@ def test_padding_does_not_change_real_tokens(tiny_model) -> None:
     assert encoder.forward_seconds > 0
 
 
-def test_layers_of_one_batch_share_what_depends_on_ids_only(tiny_model) -> None:
-    """With one id cache per mask, every layer's view has the same ids and what a metric
-    derives from them is computed once; without it each view has its own."""
-    encoder = TokenEncoder(tiny_model)
-    batch = next(encoder.batches(encoder.tokenize(SENTENCES), batch_size=3))
-    keep = batch.selection(include_special=False)
-    cache: dict[object, object] = {}
-    first, second = (batch.layer_tokens(layer, keep, cache) for layer in (1, 2))
-    assert first.token_ids is second.token_ids and first.sentence_ids is second.sentence_ids
-    calls: list[int] = []
-    for view in (first, second):
-        view.cached_ids("runs", lambda: calls.append(1) or len(calls))
-    assert calls == [1]
-    alone = batch.layer_tokens(2, keep)
-    assert alone.id_cache is not cache and torch.equal(alone.token_ids, second.token_ids)
-    assert not torch.equal(first.embeddings, second.embeddings)
-
-
 def test_long_sentence_warns_or_fails_when_strict(tiny_model) -> None:
     long = " ".join(["word"] * 200)
     with pytest.warns(
@@ -103,3 +85,19 @@ def test_plain_transformers_directory_works(tmp_path, tiny_model) -> None:
     a = token_view(plain, SENTENCES[:2], layers=[2])
     b = token_view(tiny_model, SENTENCES[:2], layers=[2])
     torch.testing.assert_close(a.embeddings[2], b.embeddings[2], atol=1e-5, rtol=1e-4)
+
+
+def test_forward_runs_in_eval_mode_and_restores_the_mode(tiny_model) -> None:
+    """Dropout never enters a measurement, whatever mode the caller left the model in."""
+    encoder = TokenEncoder(tiny_model)
+    batch = next(encoder.batches(encoder.tokenize(SENTENCES), batch_size=3))
+    keep = batch.selection(include_special=True)
+    tiny_model.train()
+    try:
+        again = next(encoder.batches(encoder.tokenize(SENTENCES), batch_size=3))
+        assert tiny_model[0].auto_model.training
+    finally:
+        tiny_model.eval()
+    torch.testing.assert_close(
+        again.layer_tokens(2, keep).embeddings, batch.layer_tokens(2, keep).embeddings
+    )

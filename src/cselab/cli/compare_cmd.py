@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
-from cselab.data.corpora import load_corpus
+from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
 from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
 from cselab.geometry.outputs import write_comparison
@@ -52,7 +52,7 @@ def compare(
     if (vanilla2 is None) != (finetuned2 is None):
         raise CselabError("--vanilla2 and --finetuned2 go together (the second model pair)")
     chosen = get_protocol(protocol).with_options(batch_size=batch_size, seed=seed)
-    text = load_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
+    text = open_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
     names = [vanilla, finetuned] + ([vanilla2, finetuned2] if vanilla2 and finetuned2 else [])
     distinct = list(dict.fromkeys(names))  # a model named twice is measured once
     results = measure_all(

@@ -1,4 +1,8 @@
-"""`cselab geometry`: per-layer embedding geometry of one model on one corpus."""
+"""`cselab geometry`: per-layer embedding geometry of one model on one corpus.
+
+Under ``torchrun --nproc_per_node N -m cselab.cli.main geometry ...`` every process takes
+its share of the sentences, the statistics are merged across processes, and rank 0 prints
+and writes."""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from cselab.cli.geometry_display import (
     parse_layers,
     show_table,
 )
-from cselab.data.corpora import load_corpus
+from cselab.data.corpora import open_corpus
+from cselab.errors import CselabError
 from cselab.geometry.outputs import write_geometry
 from cselab.geometry.protocols import get_protocol
+from cselab.geometry.registry import METRICS
 from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
 from cselab.report.figure_events import figures_task
@@ -34,7 +40,9 @@ def geometry(
     split: str = typer.Option("test", "--split", help="Split of an hf: dataset."),
     hf_config: str | None = typer.Option(None, "--hf-config", help="Config of an hf: dataset."),
     layers: str = typer.Option("all", "--layers", help="'all' or e.g. '0,3,-1' (0 = embeddings)."),
-    metrics: str | None = typer.Option(None, "--metrics", help="Comma-separated metric families."),
+    metrics: str | None = typer.Option(
+        None, "--metrics", help=f"Comma-separated metric families: {', '.join(METRICS)}."
+    ),
     protocol: str = typer.Option("default", "--protocol", help="default or xiao2023."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Override the protocol's."),
     max_length: int | None = typer.Option(None, "--max-length", help="Token limit per sentence."),
@@ -49,6 +57,11 @@ def geometry(
     plots: bool = typer.Option(
         False, "--plots", help="Also write one PNG per metric (needs --out)."
     ),
+    checkpoint_every: int | None = typer.Option(
+        None,
+        "--checkpoint-every",
+        help="Save the statistics every N batches (needs --out); a rerun resumes.",
+    ),
 ) -> None:
     """Measure anisotropy, self/intra-sentence similarity, norms, rogue dimensions, ... per layer."""
     from cselab.models.loading import load_model, model_label
@@ -56,17 +69,26 @@ def geometry(
     chosen = get_protocol(protocol).with_options(
         batch_size=batch_size, max_length=max_length, seed=seed, sample_size=sample_size
     )
-    text = load_corpus(
+    from cselab.training.distributed import distributed_session
+
+    if checkpoint_every is not None and out is None:
+        raise CselabError("--checkpoint-every needs --out DIR (the checkpoint is kept there)")
+    text = open_corpus(
         corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe,
         hf_config=hf_config, split=split,
     )  # fmt: skip
-    encoder = load_model(model, device=device)
-    check_token_limit(encoder, chosen.max_length, "--max-length", model)
-    result = measure_with_progress(
-        encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
-        metrics=metrics, sentence_metrics=not no_sentence, strict=strict,
-    )  # fmt: skip
-    typer.echo(corpus_line(encoder, text, chosen))
+    with distributed_session(device) as env:
+        several_gpus = device.startswith("cuda") and env.world_size > 1
+        encoder = load_model(model, device=f"cuda:{env.local_rank}" if several_gpus else device)
+        check_token_limit(encoder, chosen.max_length, "--max-length", model)
+        result = measure_with_progress(
+            encoder, text, chosen, label=model_label(model), layers=parse_layers(layers),
+            metrics=metrics, sentence_metrics=not no_sentence, strict=strict, show=env.is_main,
+            checkpoint_dir=out, checkpoint_every=checkpoint_every,
+        )  # fmt: skip
+    if not env.is_main:
+        return
+    typer.echo(corpus_line(result))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
         with figures_task("writing plots"):

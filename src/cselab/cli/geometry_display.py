@@ -1,7 +1,10 @@
 """Terminal helpers shared by `cselab geometry` and `cselab compare`: argument parsing,
-progress while encoding, the corpus measured, and a rich metric-by-layer table."""
+progress over batches while encoding, the corpus measured, and a rich metric-by-layer
+table."""
 
 from __future__ import annotations
+
+from contextlib import nullcontext
 
 import pandas as pd
 from rich.console import Console
@@ -13,7 +16,6 @@ from cselab.errors import CselabError
 from cselab.geometry.analysis import GeometryResult, analyze_geometry
 from cselab.geometry.outputs import layer_by_metric
 from cselab.geometry.protocols import Protocol
-from cselab.models.token_counts import count_kept_tokens
 
 
 def parse_layers(text: str) -> list[int] | None:
@@ -38,30 +40,30 @@ def parse_metrics(text: str | None) -> list[str] | None:
 
 def measure_with_progress(
     model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
-    sentence_metrics: bool = True, strict: bool = False, step: str = "",
+    sentence_metrics: bool = True, strict: bool = False, step: str = "", show: bool = True,
+    **options,
 ) -> GeometryResult:  # fmt: skip
-    """Run :func:`analyze_geometry` as a progress task over encoded sentences (``step``:
-    e.g. ``model 2 of 4: `` before the description)."""
+    """Run :func:`analyze_geometry` as a progress task over batches (``step``: e.g.
+    ``model 2 of 4: `` before the description; ``show=False``: no task, e.g. on ranks other
+    than 0); ``options`` go to it (checkpoints)."""
     description = f"{step}encoding with {label}"
-    with progress.task(description, total=len(corpus.sentences), unit="sentences") as task:
+    task_or_none = progress.task(description, unit="batches") if show else nullcontext()
+    with task_or_none as task:
         return analyze_geometry(
             model, corpus.sentences, protocol=protocol, layers=layers,
             metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
             model_label=label, corpus_label=corpus.name, strict=strict,
-            progress=task.advance,
+            progress=None if task is None else task.update, **options,
         )  # fmt: skip
 
 
-def corpus_line(model, corpus: Corpus, protocol: Protocol) -> str:
-    """``corpus NAME: N sentences, T tokens kept (special tokens out)``."""
-    tokens = count_kept_tokens(
-        model, corpus.sentences, max_length=protocol.max_length,
-        include_special=protocol.include_special,
-    )  # fmt: skip
-    special = "in" if protocol.include_special else "out"
+def corpus_line(result: GeometryResult) -> str:
+    """``corpus NAME: N sentences, T tokens kept (special tokens out)``, as the analysis
+    counted them (the corpus is not read again)."""
+    special = "in" if result.protocol.include_special else "out"
     return (
-        f"corpus {corpus.name}: {len(corpus.sentences):,} sentences, {tokens:,} tokens kept "
-        f"(special tokens {special})"
+        f"corpus {result.corpus}: {result.n_sentences:,} sentences, "
+        f"{result.extra.get('tokens', 0):,} tokens kept (special tokens {special})"
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cselab.io.locks import output_lock
+from cselab.training.distributed import read_env
 
 
 def guarded(command: Callable[..., Any], option: str, kind: str) -> Callable[..., Any]:
@@ -25,7 +26,8 @@ def guarded(command: Callable[..., Any], option: str, kind: str) -> Callable[...
         target = arguments.get(option)
         if target is None:
             return command(**arguments)
-        with output_lock(target, name, kind=kind):
+        # under torchrun only rank 0 writes, so only rank 0 holds the lock
+        with output_lock(target, name, kind=kind, enabled=read_env().is_main):
             return command(**arguments)
 
     return run

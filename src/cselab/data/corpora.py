@@ -12,18 +12,26 @@ Formats (chosen by ``fmt`` or, with ``fmt="auto"``, by the file name):
 
 Every error names the file and, where one is at fault, the line. ``dedupe=True`` keeps the
 first occurrence of each sentence (the paper does not de-duplicate).
+
+:func:`open_corpus` reads text, CSV/TSV and JSONL files lazily: its ``sentences`` can be
+iterated any number of times, each time reading the file line by line, so a corpus of any
+size is never in memory at once (``dedupe`` then keeps a 16-byte digest per distinct
+sentence). :func:`load_corpus` reads the whole corpus into a list.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from cselab.data.sts import read_stsbenchmark
-from cselab.data.text_files import delimited_rows, json_lines, read_text_lines
+from cselab.data.text_files import delimited_rows, iter_text_lines, json_lines
 from cselab.errors import CselabError
 
 FORMATS = ("auto", "text", "csv", "tsv", "jsonl", "stsb")
@@ -34,10 +42,83 @@ _STSB_NAME = re.compile(r"^sts-(train|dev|test)\.csv$")
 
 @dataclass(frozen=True)
 class Corpus:
-    """A named list of sentences; ``name`` fills the ``corpus`` column of result tables."""
+    """Named sentences (a list, or a re-readable :class:`LazySentences`); ``name`` fills the
+    ``corpus`` column of result tables."""
 
     name: str
-    sentences: list[str]
+    sentences: list[str] | LazySentences
+
+
+class LazySentences:
+    """Sentences read from their file afresh on every iteration (never all in memory)."""
+
+    def __init__(self, read: Callable[[], Iterator[str]], label: str, dedupe: bool) -> None:
+        self._read, self.label, self.dedupe = read, label, dedupe
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[bytes] = set()
+        empty = True
+        for sentence in self._read():
+            if self.dedupe:
+                digest = hashlib.blake2b(sentence.encode("utf-8"), digest_size=16).digest()
+                if digest in seen:
+                    continue
+                seen.add(digest)
+            empty = False
+            yield sentence
+        if empty:
+            raise CselabError(f"corpus {self.label!r} holds no sentences")
+
+
+def iter_text(path: Path) -> Iterator[str]:
+    """One sentence per line; a blank line is an error naming its number (trailing blank
+    lines are ignored)."""
+    blank: int | None = None
+    for number, line in iter_text_lines(path, "corpus"):
+        if not line.strip():
+            blank = blank or number
+            continue
+        if blank is not None:
+            raise CselabError(f"{path}:{blank}: empty line (one sentence per line expected)")
+        yield line.strip()
+
+
+def iter_delimited(path: Path, column: str | None, delimiter: str) -> Iterator[str]:
+    """A header row, then one row per sentence; ``column`` names the sentence column."""
+    if column is None:
+        raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
+    rows = delimited_rows(path, "corpus", delimiter)
+    first = next(rows, None)
+    if first is None:
+        raise CselabError(f"corpus file {str(path)!r} is empty")
+    header_line, header = first
+    if column not in header:
+        raise CselabError(
+            f"{path}:{header_line}: no column {column!r} in the header; columns: {header}"
+        )
+    index = header.index(column)
+    for number, row in rows:
+        if len(row) <= index:
+            raise CselabError(
+                f"{path}:{number}: row has {len(row)} fields, column {column!r} is field "
+                f"{index + 1}"
+            )
+        if not row[index].strip():
+            raise CselabError(f"{path}:{number}: column {column!r} is empty")
+        yield row[index].strip()
+
+
+def iter_jsonl(path: Path, column: str | None) -> Iterator[str]:
+    """One JSON object per line; ``column`` names the key holding the sentence."""
+    if column is None:
+        raise CselabError(f"{path}: give the sentence key (--column) for a JSONL file")
+    for number, record in json_lines(path, "corpus"):
+        if column not in record:
+            raise CselabError(f"{path}:{number}: no key {column!r} in this JSON line")
+        value = record[column]
+        if not isinstance(value, str) or not value.strip():
+            raise CselabError(f"{path}:{number}: key {column!r} is not a non-empty string")
+        yield value.strip()
 
 
 def default_corpus_path() -> Path:
@@ -57,55 +138,18 @@ def detect_format(path: Path) -> str:
 
 
 def read_text(path: Path) -> list[str]:
-    """One sentence per line; a blank line is an error naming its number."""
-    lines = read_text_lines(path, "corpus")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            raise CselabError(f"{path}:{number}: empty line (one sentence per line expected)")
-    return [line.strip() for line in lines]
+    """One sentence per line (all of them; see :func:`iter_text`)."""
+    return list(iter_text(path))
 
 
 def read_delimited(path: Path, column: str | None, delimiter: str) -> list[str]:
-    """A header row, then one row per sentence; ``column`` names the sentence column."""
-    if column is None:
-        raise CselabError(f"{path}: give the sentence column (--column) for a delimited file")
-    rows = list(delimited_rows(path, "corpus", delimiter))
-    if not rows:
-        raise CselabError(f"corpus file {str(path)!r} is empty")
-    header_line, header = rows[0]
-    if column not in header:
-        raise CselabError(
-            f"{path}:{header_line}: no column {column!r} in the header; columns: {header}"
-        )
-    index = header.index(column)
-    sentences = []
-    for number, row in rows[1:]:
-        if len(row) <= index:
-            raise CselabError(
-                f"{path}:{number}: row has {len(row)} fields, column {column!r} is field "
-                f"{index + 1}"
-            )
-        if not row[index].strip():
-            raise CselabError(f"{path}:{number}: column {column!r} is empty")
-        sentences.append(row[index].strip())
-    return sentences
+    """All sentences of a CSV/TSV file (see :func:`iter_delimited`)."""
+    return list(iter_delimited(path, column, delimiter))
 
 
 def read_jsonl(path: Path, column: str | None) -> list[str]:
-    """One JSON object per line; ``column`` names the key holding the sentence."""
-    if column is None:
-        raise CselabError(f"{path}: give the sentence key (--column) for a JSONL file")
-    sentences = []
-    for number, record in json_lines(path, "corpus"):
-        if column not in record:
-            raise CselabError(f"{path}:{number}: no key {column!r} in this JSON line")
-        value = record[column]
-        if not isinstance(value, str) or not value.strip():
-            raise CselabError(f"{path}:{number}: key {column!r} is not a non-empty string")
-        sentences.append(value.strip())
-    return sentences
+    """All sentences of a JSONL file (see :func:`iter_jsonl`)."""
+    return list(iter_jsonl(path, column))
 
 
 def read_stsb_sentences(path: Path, which: str = "1") -> list[str]:
@@ -145,7 +189,7 @@ def dedupe_sentences(sentences: list[str]) -> list[str]:
     return list(dict.fromkeys(sentences))
 
 
-def load_corpus(
+def open_corpus(
     source: str | os.PathLike[str] | None = None,
     *,
     fmt: str = "auto",
@@ -155,38 +199,52 @@ def load_corpus(
     hf_config: str | None = None,
     split: str = "test",
 ) -> Corpus:
-    """Read a corpus; ``source=None`` gives the shipped default corpus."""
+    """A corpus whose text/CSV/TSV/JSONL sentences are read lazily (re-readable); STS-B
+    files and ``hf:`` datasets are read whole. ``source=None`` gives the shipped corpus."""
     if fmt not in FORMATS:
         raise CselabError(f"corpus format {fmt!r}; choose one of {list(FORMATS)}")
     if sts_sentences not in STS_SENTENCES:
         raise CselabError(f"sts_sentences={sts_sentences!r}; choose one of {list(STS_SENTENCES)}")
     text = str(source) if source is not None else None
+    label_for_errors = text or "default"
     if text is not None and text.startswith("hf:"):
         name = text[3:]
         sentences = read_hf_dataset(name, hf_config, split, column)
-        label = f"{name}:{split}:{column}"
-    else:
-        path = Path(text).expanduser() if text is not None else default_corpus_path()
-        kind = detect_format(path) if fmt == "auto" else fmt
-        if column is not None and kind in ("text", "stsb"):
-            how = "one sentence per line" if kind == "text" else "pick with --sts-sentences"
-            raise CselabError(
-                f"corpus {str(path)!r} is read as {kind} ({how}): it has no column {column!r} "
-                "to choose; give --format csv, tsv or jsonl, or leave --column out"
-            )
-        if kind == "stsb":
-            sentences = read_stsb_sentences(path, sts_sentences)
-        elif kind in ("csv", "tsv"):
-            sentences = read_delimited(path, column, "," if kind == "csv" else "\t")
-        elif kind == "jsonl":
-            sentences = read_jsonl(path, column)
-        else:
-            sentences = read_text(path)
-        label = path.stem if text is not None else "default"
-        if kind == "stsb":
-            label = f"{path.stem}:s{sts_sentences}"
+        return _eager(f"{name}:{split}:{column}", sentences, dedupe, label_for_errors)
+    path = Path(text).expanduser() if text is not None else default_corpus_path()
+    kind = detect_format(path) if fmt == "auto" else fmt
+    label = path.stem if text is not None else "default"
+    if column is not None and kind in ("text", "stsb"):
+        how = "one sentence per line" if kind == "text" else "pick with --sts-sentences"
+        raise CselabError(
+            f"corpus {str(path)!r} is read as {kind} ({how}): it has no column {column!r} "
+            "to choose; give --format csv, tsv or jsonl, or leave --column out"
+        )
+    if kind == "stsb":
+        return _eager(f"{path.stem}:s{sts_sentences}", read_stsb_sentences(path, sts_sentences),
+                      dedupe, label_for_errors)  # fmt: skip
+    if not path.is_file():
+        next(iter_text_lines(path, "corpus"))  # the missing-file / not-a-file error
+    readers: dict[str, Callable[[], Iterable[str]]] = {
+        "csv": lambda: iter_delimited(path, column, ","),
+        "tsv": lambda: iter_delimited(path, column, "\t"),
+        "jsonl": lambda: iter_jsonl(path, column),
+        "text": lambda: iter_text(path),
+    }
+    read = readers[kind]
+    return Corpus(label, LazySentences(lambda: iter(read()), label_for_errors, dedupe))
+
+
+def _eager(label: str, sentences: list[str], dedupe: bool, source: str) -> Corpus:
     if dedupe:
         sentences = dedupe_sentences(sentences)
     if not sentences:
-        raise CselabError(f"corpus {text or 'default'!r} holds no sentences")
+        raise CselabError(f"corpus {source!r} holds no sentences")
     return Corpus(label, sentences)
+
+
+def load_corpus(source: str | os.PathLike[str] | None = None, **options: Any) -> Corpus:
+    """Read a whole corpus into a list; the options of :func:`open_corpus` (``fmt``,
+    ``column``, ``sts_sentences``, ``dedupe``, ``hf_config``, ``split``)."""
+    corpus = open_corpus(source, **options)
+    return Corpus(corpus.name, list(corpus.sentences))

@@ -11,7 +11,6 @@ named by file and line the same way; every CSV/TSV reader goes through
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +32,28 @@ def read_text_lines(path: Path, what: str) -> list[str]:
         raise CselabError(f"{what} file {str(path)!r} cannot be read ({exc})") from exc
 
 
+def iter_text_lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of the UTF-8 text file ``path``, read lazily
+    (a file of any size is never in memory at once); errors as :func:`read_text_lines`."""
+    if not path.exists():
+        raise CselabError(f"{what} file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise CselabError(f"{what} path {str(path)!r} is not a file")
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise CselabError(f"{what} file {str(path)!r} is not UTF-8 text ({exc})") from exc
+    except OSError as exc:
+        raise CselabError(f"{what} file {str(path)!r} cannot be read ({exc})") from exc
+
+
 def json_lines(path: Path, what: str) -> Iterator[tuple[int, dict]]:
-    """(line number, object) of each non-blank line of the JSON-lines file ``path``; a
-    line that is not valid JSON, or not a JSON object, fails naming the file and line."""
-    for number, line in enumerate(read_text_lines(path, what), start=1):
+    """(line number, object) of each non-blank line of the JSON-lines file ``path``, read
+    lazily; a line that is not valid JSON, or not a JSON object, fails naming the file and
+    line."""
+    for number, line in iter_text_lines(path, what):
         if not line.strip():
             continue
         try:
@@ -58,8 +75,8 @@ def delimited_rows(path: Path, what: str, delimiter: str) -> Iterator[tuple[int,
     after it into one field, so a row that runs over several lines (or to the end of the
     file) is an error naming the line where it starts: sentences never span lines.
     """
-    text = "\n".join(read_text_lines(path, what)) + "\n"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = (line + "\n" for _, line in iter_text_lines(path, what))  # read lazily
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:

@@ -15,18 +15,14 @@ top 1/2/3 dimensions and how many top dimensions reach 10/20/50 %.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
-from cselab.geometry.base import TokenBatch
-from cselab.geometry.validation import (
-    as_token_batch,
-    checked_embeddings,
-    checked_units,
-    require_tokens,
-    unit_rows,
-    unit_sums,
-)
+from cselab.geometry.protocols import Protocol
+from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.validation import checked_vectors, require_tokens, unit_rows
 
 NAME = "dimensions"
 TOP_K = (1, 2, 3)
@@ -60,7 +56,7 @@ def share_summary(contributions: torch.Tensor, prefix: str = "") -> dict[str, fl
 
 def dimension_contributions(x: torch.Tensor, include_diagonal: bool = False) -> torch.Tensor:
     """(d,) contributions cosᵢ of each dimension to the mean pairwise cosine of x (n, d)."""
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=1 if include_diagonal else 2)
     units = unit_rows(x, NAME)
     return _contributions(units.sum(0), (units**2).sum(0), len(units), include_diagonal)
@@ -74,35 +70,26 @@ def _contributions(
     return (total**2 - squares) / (n * (n - 1))  # (d,)
 
 
-class DimensionContributions:
-    """Streaming per-dimension contributions over all token pairs of one layer."""
+def contributions_of(moments) -> torch.Tensor:
+    """(d,) float64 cosᵢ over all token pairs u≠v, from a layer's ``moments`` statistic."""
+    require_tokens(moments.n, NAME, needed=2)
+    return _contributions(moments.unit_sum, moments.unit_squares, moments.n, False)
 
-    def __init__(self, include_diagonal: bool = False) -> None:
-        self.include_diagonal = include_diagonal
-        self.reset()
 
-    def reset(self) -> None:
-        self.n = 0
-        self.total: torch.Tensor | None = None  # (d,) Σ û
-        self.squares: torch.Tensor | None = None  # (d,) Σ û²
+def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
+    return share_summary(contributions_of(stats["moments"]))
 
-    def update(self, batch: TokenBatch) -> None:
-        dim = None if self.total is None else len(self.total)
-        units = checked_units(batch, NAME, dim)  # (n, d)
-        if len(units) == 0:
-            return
-        total, squares = unit_sums(batch, NAME)  # (d,), (d,)
-        if self.total is None or self.squares is None:
-            self.total, self.squares = total, squares
-        else:
-            self.total, self.squares = self.total + total, self.squares + squares
-        self.n += len(units)
 
-    def contributions(self) -> torch.Tensor:
-        """(d,) float64 cosᵢ."""
-        require_tokens(self.n, NAME, needed=1 if self.include_diagonal else 2)
-        assert self.total is not None and self.squares is not None
-        return _contributions(self.total, self.squares, self.n, self.include_diagonal)
-
-    def compute(self) -> dict[str, float]:
-        return share_summary(self.contributions())
+SPEC = MetricSpec(
+    name=NAME,
+    statistics=("moments",),
+    compute=compute,
+    summary="per-dimension contributions to the mean cosine (rogue dimensions)",
+    outputs=tuple(
+        Output(pattern, label, "rogue dimensions", "Xiao et al. 2023, Table 1", table_row=True)
+        for pattern, label in (
+            ("top{k}_share", "share of the mean cosine in the top {k} dimensions"),
+            ("dims_for_{k}pct", "dimensions for {k} % of the mean cosine"),
+        )
+    ),
+)

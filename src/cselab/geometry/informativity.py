@@ -16,23 +16,20 @@ all k are computed with rank-Δk updates of one Gram matrix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 
 from cselab.errors import CselabError
+from cselab.geometry.batch import as_tensor
 from cselab.geometry.dimensions import dimension_contributions
-from cselab.geometry.sampling import SampledMetric
-from cselab.geometry.validation import (
-    MetricUndefined,
-    as_token_batch,
-    checked_embeddings,
-    require_tokens,
-    unit_rows,
-)
+from cselab.geometry.protocols import DEFAULT_KS, Protocol
+from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.validation import MetricUndefined, checked_vectors, require_tokens, unit_rows
 
 NAME = "informativity"
-DEFAULT_KS = (1, 2, 3, 5, 10, 20, 50, 100, 300, 700)
 
 
 def _centred_offdiagonal(matrix: torch.Tensor) -> torch.Tensor:
@@ -84,7 +81,7 @@ def informativity(
     over values centred first)."""
     if any(int(k) != k or k < 0 for k in ks):
         raise CselabError(f"{NAME}: ks={tuple(ks)} must be integers >= 0")
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=3)
     units = unit_rows(x, NAME)  # (n, d)
     n, d = units.shape
@@ -93,6 +90,8 @@ def informativity(
             f"{NAME}: dimension_scores of shape {tuple(dimension_scores.shape)} for "
             f"vectors of dimension {d}"
         )
+    if dimension_scores is not None:
+        dimension_scores = as_tensor(dimension_scores)
     scores = dimension_contributions(units) if dimension_scores is None else dimension_scores
     order = torch.argsort(scores.to(units.device), descending=True)  # (d,)
     units = units.to(precision)
@@ -117,18 +116,40 @@ def informativity(
     return out
 
 
-class Informativity(SampledMetric):
-    """Informativity on a seeded reservoir sample of ``n_samples`` tokens of one layer."""
+def ranking_statistics(protocol: Protocol) -> tuple[str, ...]:
+    """Token-level informativity ranks by self-similarity shares under ``xiao2023``."""
+    return ("type_sums",) if protocol.informativity_ranking == "self_similarity" else ()
 
-    name, min_rows = NAME, 3
 
-    def __init__(
-        self, n_samples: int = 1000, ks: Sequence[int] = DEFAULT_KS, seed: int = 0
-    ) -> None:
-        super().__init__(n_samples, seed)
-        self.ks = tuple(ks)
-        self.dimension_scores: torch.Tensor | None = None  # (d,) ranking; None = sample
+def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
+    sample = stats["token_sample"]
+    require_tokens(0 if sample.rows is None else len(sample.rows), NAME, needed=3)
+    scores = None
+    if "type_sums" in stats and protocol.informativity_ranking == "self_similarity":
+        from cselab.geometry.self_similarity import dimension_shares
 
-    def compute(self) -> dict[str, float]:
-        rows, precision = self.sample_rows()
-        return informativity(rows, self.ks, self.dimension_scores, precision)
+        try:
+            scores = dimension_shares(stats["type_sums"], protocol)
+        except MetricUndefined as error:
+            warnings.warn(f"informativity ranked by its sample: {error}", stacklevel=2)
+    rows = sample.rows[: sample_rows(protocol)]
+    return informativity(rows, protocol.informativity_ks, scores, sample.precision)
+
+
+def sample_rows(protocol: Protocol) -> int:
+    return protocol.sample_size or 1000
+
+
+SPEC = MetricSpec(
+    name=NAME,
+    statistics=("token_sample",),
+    compute=compute,
+    sample_rows=sample_rows,
+    extra_statistics=ranking_statistics,
+    knobs=("sample_size", "seed", "informativity_ks", "informativity_ranking"),
+    summary="r² of the cosine matrix of a token sample before/after removing the top-k dimensions",
+    outputs=(
+        Output("informativity_r2_k{k}", "r² after removing the top {k} dimensions",
+               "informativity", "Xiao et al. 2023, Table 3", table_row=True),
+    ),
+)  # fmt: skip

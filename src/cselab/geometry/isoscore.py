@@ -1,5 +1,5 @@
 """IsoScore (Rudman, Gillman, Rayne & Eickhoff 2022, "IsoScore: Measuring the Uniformity
-of Embedding Space Utilization", Algorithm 1), streamed through the running covariance.
+of Embedding Space Utilization", Algorithm 1), computed from the running scatter.
 
 1. PCA-reorient the points: the variance along each principal axis is an eigenvalue λ of
    the covariance matrix (all d of them, zeros included).
@@ -14,13 +14,17 @@ The scale of the covariance (n or n−1) cancels in step 2.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
-from cselab.geometry.covariance import RunningCovariance, centred_scatter
-from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
+from cselab.geometry.protocols import Protocol
+from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.statistics.scatter import centred_scatter
+from cselab.geometry.threads import one_thread
+from cselab.geometry.validation import checked_vectors, require_tokens
 
 NAME = "isoscore"
 
@@ -41,29 +45,23 @@ def isoscore_from_variances(variances: torch.Tensor) -> float:
 
 def isoscore(x: torch.Tensor) -> float:
     """All-at-once twin: IsoScore of the rows of x (n, d)."""
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
-    eig = torch.linalg.eigvalsh(centred_scatter(x)).clamp_min(0.0)  # (d,)
+    with one_thread():
+        eig = torch.linalg.eigvalsh(centred_scatter(x)).clamp_min(0.0)  # (d,)
     return isoscore_from_variances(eig)
 
 
-class IsoScore:
-    """Streaming IsoScore: running mean and centred scatter, then Algorithm 1.
+def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
+    scatter = stats["scatter"]
+    require_tokens(scatter.n, NAME, needed=2)
+    return {"isoscore": isoscore_from_variances(scatter.eigenvalues)}
 
-    ``covariance`` may be shared with :class:`~cselab.geometry.spectrum.Spectrum` of the
-    same layer (each batch is added once; ``reset`` clears it for both).
-    """
 
-    def __init__(self, covariance: RunningCovariance | None = None) -> None:
-        self.cov = covariance or RunningCovariance()
-        self.reset()
-
-    def reset(self) -> None:
-        self.cov.reset()
-
-    def update(self, batch: TokenBatch) -> None:
-        self.cov.add_batch(batch, NAME)
-
-    def compute(self) -> dict[str, float]:
-        require_tokens(self.cov.n, NAME, needed=2)
-        return {"isoscore": isoscore_from_variances(self.cov.eigenvalues())}
+SPEC = MetricSpec(
+    name=NAME,
+    statistics=("scatter",),
+    compute=compute,
+    summary="IsoScore (Rudman et al. 2022): how evenly the principal variances are spread",
+    outputs=(Output("isoscore", "IsoScore", "isotropy", "Rudman et al. 2022"),),
+)

@@ -21,7 +21,6 @@ import pandas as pd
 from cselab.geometry.analysis import GeometryResult
 from cselab.geometry.comparison import CrossPairCorrelation, PairComparison
 from cselab.io.atomic import write_csv, write_text
-from cselab.report.plots import plot_over_layers, save_figure
 from cselab.results.provenance import provenance
 from cselab.results.table import concat_tables, write_table
 
@@ -41,6 +40,8 @@ def _write_json(data: dict[str, object], path: Path) -> None:
 
 def write_plots(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     """One PNG per metric, metric over layers, one line per model."""
+    from cselab.report.plots import plot_over_layers, save_figure  # matplotlib: only when asked
+
     paths = []
     for metric in table["metric"].unique():
         safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in metric)

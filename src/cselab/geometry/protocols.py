@@ -7,8 +7,11 @@ Two presets:
   numbers do not depend on padding or batch size); self-similarity uses every occurrence
   of a token type seen at least 5 times; "adjusted" values subtract the *exact* all-pairs
   anisotropy (cheap with the sum trick, and free of sampling noise).
-- ``xiao2023``: the public code of Xiao et al. (2023), reproduced faithfully: the corpus
-  is padded to its longest sentence (right padding) and fed in order; special tokens count
+- ``xiao2023``: the public code of Xiao et al. (2023), reproduced faithfully: the numbers
+  are those of the corpus padded to its longest sentence (right padding), computed at
+  the default's cost (each sentence runs to its length + 1: the first padding position
+  is all the paper's numbers read, and with an attention mask its state does not depend
+  on the padding after it); special tokens count
   everywhere; for self-similarity padding tokens count too, a token id qualifies with at
   least 5 occurrences in the padded ``input_ids`` and only its first occurrence per
   sentence is used; intra-sentence similarity, L2 norm and the anisotropy baseline use the
@@ -25,6 +28,9 @@ from dataclasses import asdict, dataclass, replace
 from cselab.errors import CselabError
 
 BASELINES = ("exact", "sampled")
+PARTITION_BASES = ("second_moment", "covariance")
+AGGREGATIONS = ("mean", "pooled")
+DEFAULT_KS = (1, 2, 3, 5, 10, 20, 50, 100, 300, 700)
 PAD_TO = ("batch", "corpus")
 INFORMATIVITY_RANKINGS = ("sample", "self_similarity")
 
@@ -42,8 +48,12 @@ class Protocol:
     baseline:                  "exact" (all pairs) or "sampled" anisotropy for adjusted values
     anisotropy_sample_sentences: sentences drawn for the sampled baseline (1 token each)
     batch_size:                sentences per forward pass
-    pad_to:                    "batch" (pad to the batch's longest) or "corpus" (longest of all)
-    sort_by_length:            sort sentences by length before batching (ids are kept)
+    pad_to:                    "batch" (pad to the batch's longest) or "corpus" (the numbers
+                               of a corpus padded to its longest sentence, the paper's; only
+                               self-similarity's first padding position can read padding,
+                               so it is computed by running each sentence to its length + 1)
+    sort_by_length:            sort sentences by length before batching (ids are kept; no
+                               number depends on it, only the padding cost)
     seed:                      seed of every random choice (baseline sample, informativity)
     max_length:                token limit; None = the model's ``max_seq_length``
     sample_size:               rows of the seeded token sample that informativity,
@@ -53,7 +63,13 @@ class Protocol:
     informativity_ranking:     token-level informativity removes the top dimensions by
                                "sample" (off-diagonal cosine contributions on its sample) or
                                "self_similarity" (the layer's self-similarity dimension
-                               shares, the paper's Table 1; needs the self_similarity family)
+                               shares, the paper's Table 1)
+    informativity_ks:          numbers of top dimensions removed (only k < d are reported)
+    uniformity_t:              t of Wang & Isola's uniformity
+    partition_basis:           "second_moment" (eigenvectors of WᵀW, Mu & Viswanath) or
+                               "covariance" for partition isotropy
+    dimension_aggregation:     self-similarity dimension shares over types: "mean" of the
+                               per-type shares or "pooled"
     """
 
     name: str = "default"
@@ -70,6 +86,10 @@ class Protocol:
     max_length: int | None = None
     sample_size: int | None = None
     informativity_ranking: str = "sample"
+    informativity_ks: tuple[int, ...] = DEFAULT_KS
+    uniformity_t: float = 2.0
+    partition_basis: str = "second_moment"
+    dimension_aggregation: str = "mean"
 
     def __post_init__(self) -> None:
         if self.baseline not in BASELINES:
@@ -81,6 +101,26 @@ class Protocol:
             )
         if self.pad_to not in PAD_TO:
             raise CselabError(f"protocol pad_to={self.pad_to!r}; choose one of {PAD_TO}")
+        if self.partition_basis not in PARTITION_BASES:
+            raise CselabError(
+                f"protocol partition_basis={self.partition_basis!r}; "
+                f"choose one of {PARTITION_BASES}"
+            )
+        if self.dimension_aggregation not in AGGREGATIONS:
+            raise CselabError(
+                f"protocol dimension_aggregation={self.dimension_aggregation!r}; "
+                f"choose one of {AGGREGATIONS}"
+            )
+        if any(int(k) != k or k < 0 for k in self.informativity_ks):
+            raise CselabError(
+                f"protocol informativity_ks={tuple(self.informativity_ks)} must be integers >= 0"
+            )
+        object.__setattr__(self, "informativity_ks", tuple(int(k) for k in self.informativity_ks))
+        if self.padding_in_self_similarity and not self.first_occurrence_only:
+            raise CselabError(
+                "protocol padding_in_self_similarity=True needs first_occurrence_only=True "
+                "(the paper's code reads the first padding position of each sentence only)"
+            )
         if self.padding_in_self_similarity and self.pad_to != "corpus":
             raise CselabError(
                 "protocol padding_in_self_similarity=True needs pad_to='corpus' "
@@ -119,7 +159,7 @@ PROTOCOLS: dict[str, Protocol] = {
         anisotropy_sample_sentences=1000,
         batch_size=64,
         pad_to="corpus",
-        sort_by_length=False,
+        sort_by_length=True,
         informativity_ranking="self_similarity",
     ),
 }

@@ -16,17 +16,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
-from cselab.geometry.covariance import RunningCovariance, centred_scatter, scatter_eigenvalues
-from cselab.geometry.sampling import SampledMetric
-from cselab.geometry.validation import as_token_batch, checked_embeddings, require_tokens
+from cselab.geometry.protocols import PARTITION_BASES as BASES
+from cselab.geometry.protocols import Protocol
+from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.statistics.scatter import centred_scatter, scatter_eigenvalues
+from cselab.geometry.threads import one_thread
+from cselab.geometry.validation import checked_vectors, require_tokens
 
 NAME = "spectrum"
-BASES = ("second_moment", "covariance")
 
 
 def spectrum_summary(singular_values: torch.Tensor) -> dict[str, float]:
@@ -44,7 +47,7 @@ def spectrum_summary(singular_values: torch.Tensor) -> dict[str, float]:
 
 def singular_spectrum(x: torch.Tensor) -> torch.Tensor:
     """(d,) singular values of the centred rows of x (n, d), descending."""
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
     return scatter_eigenvalues(centred_scatter(x), len(x)).sqrt()
 
@@ -57,11 +60,12 @@ def partition_isotropy(
     (float32 for a float32 model's rows)."""
     if basis not in BASES:
         raise CselabError(f"{NAME}: partition_basis={basis!r}; choose one of {BASES}")
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
     rows = x.to(precision)  # (n, d)
     matrix = rows.T @ rows if basis == "second_moment" else centred_scatter(rows)  # (d, d)
-    vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
+    with one_thread():
+        vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
     projections = rows @ vectors  # (n, d): cᵀw for every c, w
     log_z = torch.cat(  # (2d,) log Z(c) for c = +v and c = −v
         [torch.logsumexp(projections, dim=0), torch.logsumexp(projections.neg_(), dim=0)]
@@ -69,49 +73,30 @@ def partition_isotropy(
     return math.exp(float(log_z.min() - log_z.max()))
 
 
-class Spectrum(SampledMetric):
-    """Streaming spectrum (running covariance) + partition isotropy on a reservoir sample.
+def sample_rows(protocol: Protocol) -> int:
+    return protocol.sample_size or 2000
 
-    ``covariance`` may be shared with :class:`~cselab.geometry.isoscore.IsoScore`.
-    """
 
-    name = NAME
+def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
+    scatter, sample = stats["scatter"], stats["token_sample"]
+    require_tokens(scatter.n, NAME, needed=2)
+    out = spectrum_summary(scatter.eigenvalues.sqrt())
+    rows = sample.rows[: sample_rows(protocol)]
+    out["partition_isotropy"] = partition_isotropy(rows, protocol.partition_basis, sample.precision)
+    return out
 
-    def __init__(
-        self,
-        partition_samples: int = 2000,
-        partition_basis: str = "second_moment",
-        seed: int = 0,
-        covariance: RunningCovariance | None = None,
-    ) -> None:
-        if partition_basis not in BASES:
-            raise CselabError(f"{NAME}: partition_basis={partition_basis!r}; choose one of {BASES}")
-        super().__init__(partition_samples, seed)
-        self.partition_basis = partition_basis
-        self.cov = covariance or RunningCovariance()
-        self.reset()
 
-    @property
-    def partition_samples(self) -> int:
-        return self.n_samples
-
-    def reset(self) -> None:
-        self.cov.reset()
-        super().reset()
-
-    def update(self, batch: TokenBatch) -> None:
-        x = checked_embeddings(batch, NAME, self.cov.dim)  # (n, d)
-        if len(x):
-            self.cov.add_batch(batch, NAME)
-            super().update(batch)
-
-    def singular_values(self) -> torch.Tensor:
-        """(d,) singular values of the centred token matrix, descending."""
-        require_tokens(self.cov.n, NAME, needed=2)
-        return self.cov.eigenvalues().sqrt()
-
-    def compute(self) -> dict[str, float]:
-        out = spectrum_summary(self.singular_values())
-        rows, precision = self.sample_rows()
-        out["partition_isotropy"] = partition_isotropy(rows, self.partition_basis, precision)
-        return out
+SPEC = MetricSpec(
+    name=NAME,
+    statistics=("scatter", "token_sample"),
+    compute=compute,
+    sample_rows=sample_rows,
+    knobs=("sample_size", "seed", "partition_basis"),
+    summary="singular spectrum: effective rank, top-1 variance share, partition isotropy",
+    outputs=(
+        Output("effective_rank", "effective rank (Roy & Vetterli 2007)", "spectrum"),
+        Output("top1_variance_share", "variance share of the first principal axis", "spectrum"),
+        Output("partition_isotropy", "partition-function isotropy (Mu & Viswanath 2018)",
+               "isotropy"),
+    ),
+)  # fmt: skip

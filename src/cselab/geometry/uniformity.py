@@ -3,24 +3,22 @@
     uniformity(x; t) = log mean_{i<j} exp(−t ‖x̂_i − x̂_j‖²)       (lower = more uniform)
     alignment(x, y; α) = mean_i ‖x̂_i − ŷ_i‖^α                     (pairs (x_i, y_i))
 
-The streaming version keeps a seeded reservoir sample of ``n_samples`` vectors (exact when
+The pipeline computes it on a seeded token sample of ``n_samples`` vectors (exact when
 the layer has no more vectors than that); the log-mean-exp is computed with logsumexp.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.sampling import SampledMetric
-from cselab.geometry.validation import (
-    as_token_batch,
-    checked_embeddings,
-    require_tokens,
-    unit_rows,
-)
+from cselab.geometry.protocols import Protocol
+from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.validation import checked_vectors, require_tokens, unit_rows
 
 NAME = "uniformity"
 
@@ -47,7 +45,7 @@ def uniformity(x: torch.Tensor, t: float = 2.0, precision: torch.dtype = torch.f
     ‖x̂_i − x̂_j‖² = 2 − 2⟨x̂_i, x̂_j⟩, and the mean over i<j equals the mean over ordered
     pairs i≠j. The products and log-sum-exps run in ``precision`` (float32 for a float32
     model's vectors)."""
-    x = checked_embeddings(as_token_batch(x), NAME)
+    x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
     units = unit_rows(x, NAME).to(precision)  # (n, d)
     n = len(units)
@@ -60,21 +58,30 @@ def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2.0) -> float:
         raise CselabError(
             f"alignment: x of shape {tuple(x.shape)} and y of shape {tuple(y.shape)} differ"
         )
-    xs = unit_rows(checked_embeddings(as_token_batch(x), "alignment (x)"), "alignment (x)")
-    ys = unit_rows(checked_embeddings(as_token_batch(y), "alignment (y)"), "alignment (y)")
+    xs = unit_rows(checked_vectors(x, "alignment (x)"), "alignment (x)")
+    ys = unit_rows(checked_vectors(y, "alignment (y)"), "alignment (y)")
     require_tokens(len(xs), "alignment", what="pairs")
     return float((xs - ys).norm(dim=1).pow(alpha).mean())
 
 
-class Uniformity(SampledMetric):
-    """Streaming uniformity on a seeded reservoir sample of ``n_samples`` vectors."""
+def sample_rows(protocol: Protocol) -> int:
+    return protocol.sample_size or 2000
 
-    name = NAME
 
-    def __init__(self, n_samples: int = 2000, t: float = 2.0, seed: int = 0) -> None:
-        super().__init__(n_samples, seed)
-        self.t = t
+def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
+    sample = stats["token_sample"]
+    require_tokens(0 if sample.rows is None else len(sample.rows), NAME, needed=2)
+    rows = sample.rows[: sample_rows(protocol)]
+    return {"uniformity": uniformity(rows, protocol.uniformity_t, sample.precision)}
 
-    def compute(self) -> dict[str, float]:
-        rows, precision = self.sample_rows()
-        return {"uniformity": uniformity(rows, self.t, precision)}
+
+SPEC = MetricSpec(
+    name=NAME,
+    statistics=("token_sample",),
+    compute=compute,
+    sample_rows=sample_rows,
+    knobs=("sample_size", "seed", "uniformity_t"),
+    summary="uniformity (Wang & Isola 2020) on a seeded token sample",
+    outputs=(Output("uniformity", "uniformity (Wang & Isola 2020; lower = more uniform)",
+                    "isotropy"),),
+)  # fmt: skip

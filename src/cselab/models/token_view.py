@@ -60,25 +60,62 @@ class EncodedBatch:
             keep = keep & ~self.special_mask
         return keep
 
-    def layer_tokens(
-        self, layer: int, keep: torch.Tensor, id_cache: dict[object, object] | None = None
-    ) -> TokenBatch:
-        """The kept tokens of one layer, flattened row-major (a sentence stays contiguous).
-
-        ``id_cache``: one dict per ``keep`` mask, passed for every layer of this batch, so
-        the layers share the id tensors and everything metrics derive from ids alone."""
-        cache = {} if id_cache is None else id_cache
-        if "ids" not in cache:
-            b, s = keep.shape
-            positions = torch.arange(s, device=keep.device).expand(b, s)  # (b, s)
-            sentence_ids = self.sentence_ids.to(keep.device).unsqueeze(1).expand(b, s)
-            cache["ids"] = (self.input_ids[keep], sentence_ids[keep], positions[keep])  # (n,) x3
-        ids: tuple[torch.Tensor, torch.Tensor, torch.Tensor] = cache["ids"]  # type: ignore[assignment]
-        return TokenBatch(self.hidden_states[layer][keep], *ids, id_cache=cache)  # (n, d), ids
+    def layer_tokens(self, layer: int, keep: torch.Tensor) -> TokenBatch:
+        """The kept tokens of one layer, flattened row-major (a sentence stays contiguous)."""
+        b, s = keep.shape
+        positions = torch.arange(s, device=keep.device).expand(b, s)  # (b, s)
+        sentence_ids = self.sentence_ids.to(keep.device).unsqueeze(1).expand(b, s)
+        return TokenBatch(
+            self.hidden_states[layer][keep],
+            self.input_ids[keep],
+            sentence_ids[keep],
+            positions[keep],
+        )
 
     def pooled(self, layer: int, pool: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]):
         """(b, d) sentence embeddings of one layer, pooled over non-padding tokens."""
         return pool(self.hidden_states[layer], self.attention_mask)
+
+
+def check_sentences(sentences: Sequence[str], first_index: int = 0) -> None:
+    """Every sentence must be non-empty text; the error names the first that is not."""
+    for index, sentence in enumerate(sentences, start=first_index):
+        if not isinstance(sentence, str) or not sentence.strip():
+            raise CselabError(f"sentence {index} is empty or not text: {sentence!r}")
+
+
+def tokenize_sentences(
+    tokenizer, sentences: Sequence[str], max_length: int
+) -> tuple[list[list[int]], list[list[int]], list[tuple[int, int]]]:
+    """(input ids, special-token flags, [(index, untruncated length)] of the sentences over
+    ``max_length``), special tokens added; the long ones truncated to ``max_length``. One
+    tokenizer pass (plus one for the long ones only)."""
+    encoded = tokenizer(
+        list(sentences), truncation=False, return_special_tokens_mask=True, verbose=False
+    )
+    ids, special = encoded["input_ids"], encoded["special_tokens_mask"]
+    too_long = [(i, len(row)) for i, row in enumerate(ids) if len(row) > max_length]
+    if too_long:
+        short = tokenizer(
+            [sentences[i] for i, _ in too_long],
+            truncation=True,
+            max_length=max_length,
+            return_special_tokens_mask=True,
+            verbose=False,
+        )
+        for k, (i, _) in enumerate(too_long):
+            ids[i], special[i] = short["input_ids"][k], short["special_tokens_mask"][k]
+    return ids, special, too_long
+
+
+def truncation_message(
+    n_long: int, n_sentences: int, max_length: int, first: int, length: int, text: str
+) -> str:
+    """The one line that counts the over-long sentences and names the first."""
+    return (
+        f"{n_long} of {n_sentences} sentences exceed the model's limit of {max_length} "
+        f"tokens; the first is sentence {first} ({length} tokens): {text[:80]!r}"
+    )
 
 
 def tokenize_corpus(
@@ -87,32 +124,21 @@ def tokenize_corpus(
     """Tokenize with special tokens; truncate to ``max_length`` (warn) or fail (``strict``)."""
     if not sentences:
         raise CselabError("no sentences to tokenize (empty corpus)")
-    for index, sentence in enumerate(sentences):
-        if not isinstance(sentence, str) or not sentence.strip():
-            raise CselabError(f"sentence {index} is empty or not text: {sentence!r}")
-    full = tokenizer(list(sentences), truncation=False, verbose=False)["input_ids"]
-    too_long = [i for i, ids in enumerate(full) if len(ids) > max_length]
+    check_sentences(sentences)
+    ids, special, too_long = tokenize_sentences(tokenizer, sentences, max_length)
     if too_long:
-        first = too_long[0]
-        message = (
-            f"{len(too_long)} of {len(sentences)} sentences exceed the model's limit of "
-            f"{max_length} tokens; the first is sentence {first} ({len(full[first])} tokens): "
-            f"{sentences[first][:80]!r}"
+        first, length = too_long[0]
+        message = truncation_message(
+            len(too_long), len(sentences), max_length, first, length, sentences[first]
         )
         if strict:
             raise CselabError(message)
         warnings.warn(message + "; truncated", UserWarning, stacklevel=2)
-    encoded = tokenizer(
-        list(sentences),
-        truncation=True,
-        max_length=max_length,
-        return_special_tokens_mask=True,
-        verbose=False,
-    )
-    return TokenizedCorpus(encoded["input_ids"], encoded["special_tokens_mask"], len(too_long))
+    return TokenizedCorpus(ids, special, len(too_long))
 
 
-def _pad(rows: list[list[int]], width: int, value: int) -> torch.Tensor:
+def pad_rows(rows: list[list[int]], width: int, value: int) -> torch.Tensor:
+    """(b, width) long: rows right-padded with ``value``."""
     out = torch.full((len(rows), width), value, dtype=torch.long)  # (b, width)
     for i, row in enumerate(rows):
         out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
@@ -135,6 +161,7 @@ class TokenEncoder:
         self.max_length = int(limit)
         self.strict = strict
         self.forward_seconds = 0.0
+        self.forward_cpu_seconds = 0.0  # process CPU time of the forward passes
         pad = self.tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else 0)
 
@@ -162,14 +189,13 @@ class TokenEncoder:
             order.sort(key=lambda i: lengths[i])
         corpus_width = max(lengths)
         device = self.model.device
-        self.auto_model.eval()
         for start in range(0, len(order), batch_size):
             ids = order[start : start + batch_size]
             width = corpus_width if pad_to == "corpus" else max(lengths[i] for i in ids)
-            input_ids = _pad([corpus.input_ids[i] for i in ids], width, self.pad_id)
-            attention = _pad([[1] * lengths[i] for i in ids], width, 0).bool()
-            special = _pad([corpus.special[i] for i in ids], width, 0).bool()
-            hidden = self._forward(input_ids.to(device), attention.to(device))
+            input_ids = pad_rows([corpus.input_ids[i] for i in ids], width, self.pad_id)
+            attention = pad_rows([[1] * lengths[i] for i in ids], width, 0).bool()
+            special = pad_rows([corpus.special[i] for i in ids], width, 0).bool()
+            hidden = self.forward(input_ids.to(device), attention.to(device))
             yield EncodedBatch(
                 hidden_states=hidden,
                 input_ids=input_ids.to(device),
@@ -180,15 +206,23 @@ class TokenEncoder:
             if progress is not None:
                 progress(len(ids))
 
-    def _forward(self, input_ids: torch.Tensor, attention: torch.Tensor):
-        start = time.perf_counter()
-        with torch.inference_mode():
-            out = self.auto_model(
-                input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
-            )
+    def forward(self, input_ids: torch.Tensor, attention: torch.Tensor):
+        """All hidden states (float32) of a padded batch in eval mode (no dropout; the
+        model's mode is restored after); adds to ``forward_seconds``."""
+        start, cpu = time.perf_counter(), time.process_time()
+        was_training = self.auto_model.training
+        self.auto_model.eval()
+        try:
+            with torch.inference_mode():
+                out = self.auto_model(
+                    input_ids=input_ids, attention_mask=attention.long(), output_hidden_states=True
+                )
+        finally:
+            self.auto_model.train(was_training)
         if input_ids.is_cuda:
             torch.cuda.synchronize()
         self.forward_seconds += time.perf_counter() - start
+        self.forward_cpu_seconds += time.process_time() - cpu
         return tuple(h.float() for h in out.hidden_states)
 
 

@@ -5,7 +5,8 @@
 - dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the chosen
   layers, by default the last);
 - geometry: ``step < 0``, ``layer >= 0`` (Figs 2-7, one line per model), except the metrics
-  of Table 1 (rogue dimensions) and Table 3 (informativity), which are tables;
+  of Table 1 (rogue dimensions) and Table 3 (informativity), which are tables (the section
+  of each output comes from :data:`cselab.geometry.registry.METRICS`);
 - SSC tables (Table 2) and the SSC correlation curve (Fig. 24) from ``cselab compare``;
 - STS results from ``cselab evaluate``; configuration and versions of every input.
 """
@@ -37,8 +38,8 @@ from cselab.report.plots import (
     plot_ssc_correlation,
 )
 from cselab.report.tables import (
-    INFORMATIVITY_PATTERN,
-    ROGUE_PATTERN,
+    INFORMATIVITY_SECTION,
+    ROGUE_SECTION,
     Table,
     frame_table,
     grouped_wide_tables,
@@ -75,8 +76,10 @@ def split_rows(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         is_grid = table["mu_pos"].notna() & table["mu_neg"].notna()
     rest = table[~is_grid]
     static = rest[rest["step"] < 0]
-    rogue = static["metric"].str.match(ROGUE_PATTERN)
-    info = static["metric"].str.match(INFORMATIVITY_PATTERN)
+    from cselab.geometry.registry import section_of
+
+    sections = static["metric"].map(section_of)
+    rogue, info = sections == ROGUE_SECTION, sections == INFORMATIVITY_SECTION
     plain = static[~rogue & ~info]
     return {
         "grid": table[is_grid],
@@ -223,12 +226,12 @@ def ssc_section(inputs: ReportInputs) -> Section | None:
 
 
 def rogue_section(rows: pd.DataFrame) -> Section:
-    tables = grouped_wide_tables(rows, ROGUE_PATTERN, "Dimension contributions")
+    tables = grouped_wide_tables(rows, "Dimension contributions")
     return Section("rogue", "Rogue dimensions (Table 1)", tables=tables)
 
 
 def informativity_section(rows: pd.DataFrame) -> Section:
-    tables = grouped_wide_tables(rows, INFORMATIVITY_PATTERN, "Informativity r²")
+    tables = grouped_wide_tables(rows, "Informativity r²")
     intro = "r² before vs after removing the top-k dimensions."
     return Section("informativity", "Informativity (Table 3)", intro, tables=tables)
 

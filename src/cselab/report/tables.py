@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: Xiao et al. 2023 Table 1: shares of the top dimensions and dimensions for x% (rogue dims).
-ROGUE_PATTERN = re.compile(r"^(sentence_|self_similarity_)?(top\d+_share|dims_for_\d+pct)$")
-#: Xiao et al. 2023 Table 3: r² before/after removing the top-k dimensions.
-INFORMATIVITY_PATTERN = re.compile(r"^(sentence_)?informativity_r2_k(\d+)$")
+#: report sections that are tables (Xiao et al. 2023 Table 1 and Table 3), by the metric
+#: registry's section of each output (:func:`cselab.geometry.registry.section_of`)
+ROGUE_SECTION = "rogue dimensions"
+INFORMATIVITY_SECTION = "informativity"
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,22 @@ def _metric_order(metric: str) -> tuple:
     return (metric.startswith("sentence_"), re.sub(r"\d+", "", metric), numbers)
 
 
-def grouped_wide_tables(rows: pd.DataFrame, pattern: re.Pattern, title: str) -> list[Table]:
-    """One :func:`wide_table` per metric prefix (tokens, ``self_similarity_``, ``sentence_``)."""
+def table_group(metric: str) -> str:
+    """``sentence_`` for sentence embeddings, ``self_similarity_`` for the self-similarity
+    shares, ``""`` for other token-level outputs (from the metric registry)."""
+    from cselab.geometry.registry import describe
 
-    def prefix(metric: str) -> str:
-        match = pattern.match(metric)
-        return (match.group(1) or "") if match else ""
+    info = describe(metric)
+    if info is None:
+        return ""
+    if info.level == "sentence":
+        return "sentence_"
+    return "self_similarity_" if info.spec.name == "self_similarity" else ""
 
-    prefixes = rows["metric"].map(prefix)
+
+def grouped_wide_tables(rows: pd.DataFrame, title: str) -> list[Table]:
+    """One :func:`wide_table` per group (tokens, ``self_similarity_``, ``sentence_``)."""
+    prefixes = rows["metric"].map(table_group)
     names = {"": "token embeddings", "sentence_": "sentence embeddings",
              "self_similarity_": "self-similarity (per token type)"}  # fmt: skip
     return [

@@ -32,8 +32,9 @@ from cselab.results.table import NO_LAYER, finite
 from cselab.training.checkpoints import rng_state, set_rng_state
 from cselab.training.config import TrainConfig
 
-#: The metric families of Xiao et al. 2023, Section 4 (cheap: O(N·d) per layer).
-PROBE_GEOMETRY = ("anisotropy", "norms", "self_similarity", "intra_sentence")
+#: The metric families of Xiao et al. 2023, Section 4 (cheap: O(N·d) per layer); names of
+#: :data:`cselab.geometry.registry.METRICS`.
+PROBE_GEOMETRY = ("anisotropy", "l2_norm", "self_similarity", "intra_sentence")
 
 
 @contextlib.contextmanager
@@ -85,7 +86,7 @@ def build_probes(config: TrainConfig, examples: Sequence[Pair | Triplet]) -> Pro
         from cselab.data.corpora import load_corpus
 
         corpus = load_corpus(config.probe_corpus)
-        probes.sentences = corpus.sentences[: config.probe_max_sentences]
+        probes.sentences = list(corpus.sentences)[: config.probe_max_sentences]
         if len(probes.sentences) < 2:  # the geometry needs pairs of sentences
             raise CselabError(
                 f"config field 'probe_corpus' = {config.probe_corpus!r}: geometry probes need "

@@ -1,0 +1,54 @@
+"""Running scatter: batch merges (Chan et al.), float32 products, all layers at once."""
+
+from __future__ import annotations
+
+import torch
+from token_data import random_tokens
+
+from cselab.geometry.batch import ViewBatch
+from cselab.geometry.statistics.scatter import Scatter
+
+
+def brute_scatter(x: torch.Tensor) -> torch.Tensor:
+    centred = x.double() - x.double().mean(0)
+    return sum(torch.outer(row, row) for row in centred)
+
+
+def view(x: torch.Tensor, ids: torch.Tensor, sids: torch.Tensor) -> ViewBatch:
+    return ViewBatch(x, ids, sids)
+
+
+def test_streamed_scatter_equals_the_brute_force_sum_of_outer_products_per_layer() -> None:
+    x, ids, sids = random_tokens(seed=4, n_sentences=20, d=5, shift=30.0)  # large mean
+    layers = torch.stack([x, 2 * x + 1, -x])  # (3, n, d)
+    scatter = Scatter()
+    for a, b in ((0, 7), (7, 30), (30, len(x))):
+        scatter.update(view(layers[:, a:b], ids[a:b], sids[a:b]))
+    for layer in range(3):
+        got = scatter.at(layer)
+        torch.testing.assert_close(got.scatter, brute_scatter(layers[layer]), atol=1e-8, rtol=1e-12)
+        torch.testing.assert_close(got.mean, layers[layer].mean(0))
+        assert got.n == len(x)
+
+
+def test_float32_batches_use_float32_products_summed_in_float64() -> None:
+    x, ids, sids = random_tokens(seed=5, n_sentences=15, d=6)
+    scatter = Scatter()
+    scatter.update(view(x.float()[None], ids, sids))
+    assert scatter.scatter is not None and scatter.scatter.dtype == torch.float64
+    torch.testing.assert_close(
+        scatter.at(0).scatter, brute_scatter(x.float()), atol=1e-4, rtol=1e-5
+    )
+
+
+def test_merged_halves_and_a_saved_state_equal_the_whole() -> None:
+    x, ids, sids = random_tokens(seed=6, n_sentences=25, d=7, shift=10.0)
+    whole, first, second = Scatter(), Scatter(), Scatter()
+    whole.update(view(x[None], ids, sids))
+    first.update(view(x[None, :40], ids[:40], sids[:40]))
+    second.update(view(x[None, 40:], ids[40:], sids[40:]))
+    restored = Scatter()
+    restored.load_state_dict(first.state_dict())
+    restored.merge(second)
+    torch.testing.assert_close(restored.at(0).scatter, whole.at(0).scatter, atol=1e-9, rtol=1e-12)
+    torch.testing.assert_close(restored.at(0).eigenvalues, whole.at(0).eigenvalues)
