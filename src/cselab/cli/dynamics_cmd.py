@@ -14,7 +14,8 @@ def dynamics(
     layer: int | None = typer.Option(None, help="Layer for per-layer metrics (default: last)."),
 ) -> None:
     """Write the combined table (dynamics.csv) and one PNG per metric."""
-    from cselab.results.dynamics import plot_dynamics, read_runs
+    from cselab.report.dynamics_figures import plot_dynamics
+    from cselab.results.dynamics import read_runs
     from cselab.results.table import write_table
 
     table = read_runs(run_dirs)

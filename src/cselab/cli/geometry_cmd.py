@@ -24,6 +24,7 @@ from cselab.geometry.registry import METRICS
 from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
 from cselab.report.figure_events import figures_task
+from cselab.report.geometry_figures import write_geometry_figures
 
 
 def geometry(
@@ -91,8 +92,10 @@ def geometry(
     typer.echo(corpus_line(result))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
-        with figures_task("writing plots"):
-            written = write_geometry([result], out, plots=plots)
+        written = write_geometry([result], out)
+        if plots:
+            with figures_task("writing plots"):
+                written += write_geometry_figures(result.table, out)
         for path in written:
             typer.echo(f"wrote {path}")
     elif plots:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
+from cselab.models.token_batch import TokenBatch
 
 
 @dataclass
