@@ -62,9 +62,9 @@ def import_graph() -> Graph:
         for name, line in imported_modules(tree, module, path.name == "__init__.py"):
             target = node_of(name)
             where = f"{path.relative_to(SOURCE.parent)}:{line}"
-            if source is not None and target not in (None, source):
-                if where not in graph[source][target]:
-                    graph[source][target].append(where)
+            new = source is not None and target not in (None, source)
+            if new and where not in graph[source][target]:
+                graph[source][target].append(where)
     return graph
 
 

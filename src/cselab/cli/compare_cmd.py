@@ -6,15 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
-from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
-from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
-from cselab.geometry.outputs import write_comparison
-from cselab.geometry.protocols import get_protocol
-from cselab.report.figure_events import figures_task
-from cselab.report.geometry_figures import write_geometry_figures
-from cselab.results.table import concat_tables
 
 
 def compare(
@@ -48,7 +40,15 @@ def compare(
     plots: bool = typer.Option(False, "--plots", help="One PNG per metric (needs --out)."),
 ) -> None:
     """Compare a vanilla and a fine-tuned model; with a second pair, correlate their SSCs."""
+    from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+    from cselab.data.corpora import open_corpus
+    from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
+    from cselab.geometry.outputs import write_comparison
+    from cselab.geometry.protocols import get_protocol
     from cselab.models.loading import load_model, model_label
+    from cselab.report.figure_events import figures_task
+    from cselab.report.geometry_figures import write_geometry_figures
+    from cselab.results.table import concat_tables
 
     if (vanilla2 is None) != (finetuned2 is None):
         raise CselabError("--vanilla2 and --finetuned2 go together (the second model pair)")
