@@ -13,7 +13,7 @@ import pytest
 from cselab.lazy import LazyRegistry, lazy_attributes
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-LAZY_PACKAGES = ("cselab.losses", "cselab.gradients")
+LAZY_PACKAGES = ("cselab", "cselab.losses", "cselab.gradients")
 
 
 def test_a_registry_lists_names_without_importing_and_imports_once() -> None:

@@ -277,3 +277,27 @@ def check_options(spec: str, kind: str, options: dict[str, str]) -> None:
             f"STS data spec {spec!r}: unknown option(s) {unknown} for kind {kind!r}; "
             f"it reads {list(known)}"
         )
+
+
+def as_scored_pairs(data, name: str | None = None) -> tuple[list[ScoredPair], str]:
+    """(pairs, name) of STS data given as a spec (:func:`load_sts`), a :class:`StsDataset`,
+    or a sequence of :class:`ScoredPair` or ``(sentence1, sentence2, score)`` items; each
+    item is checked (text, finite score) and a bad one is named by its index."""
+    if isinstance(data, str):
+        data = load_sts(data)
+    if isinstance(data, StsDataset):
+        return data.pairs, name or data.name
+    label = name or "pairs"
+    pairs = []
+    for index, item in enumerate(data):
+        if isinstance(item, ScoredPair):
+            pairs.append(item)
+            continue
+        where = f"{label} item {index}"
+        if not (isinstance(item, tuple | list) and len(item) == 3):
+            raise CselabError(f"{where}: expected (sentence1, sentence2, score), got {item!r}")
+        first, second, score = item
+        if not (isinstance(first, str) and isinstance(second, str)):
+            raise CselabError(f"{where}: sentences must be text, got {first!r}, {second!r}")
+        pairs.append(scored_pair(where, first, second, parse_score(score, where, None)))
+    return pairs, label

@@ -28,7 +28,7 @@ from cselab.geometry.batch import ViewBatch, as_tensor
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import GeometryBatch
 from cselab.geometry.threads import one_thread
-from cselab.models.pooling import get_pooling, st_pooling_mode
+from cselab.models.pooling import get_pooling
 from cselab.models.token_view import (
     TokenEncoder,
     check_sentences,
@@ -42,7 +42,8 @@ CHUNK_SIZE = 8192
 
 
 class ModelSource:
-    """Batches of a SentenceTransformer's hidden states over a corpus."""
+    """Batches of a model's hidden states over a corpus; ``model`` is anything
+    :func:`cselab.models.encoder.as_encoder` takes (its pooling gives the sentence level)."""
 
     def __init__(
         self, model, protocol: Protocol, *, strict: bool = False, chunk_size: int = CHUNK_SIZE
@@ -51,7 +52,7 @@ class ModelSource:
         self.protocol = protocol
         self.strict = strict
         self.chunk_size = chunk_size
-        self.pooling = st_pooling_mode(model) or "mean"
+        self.pooling = self.encoder.encoder.pooling
         self.pool = get_pooling(self.pooling)
         self.n_sentences = 0  # sentences read (all ranks' share)
         self.n_truncated = 0
@@ -154,7 +155,7 @@ class ModelSource:
         lengths = [len(row) for row in rows]
         padding = protocol.padding_in_self_similarity
         width = max(min(m + 1, limit) if padding else m for m in lengths)
-        device = encoder.model.device
+        device = encoder.encoder.device
         input_ids = pad_rows(rows, width, encoder.pad_id).to(device)  # (b, s)
         attention = pad_rows([[1] * m for m in lengths], width, 0).bool().to(device)
         special_mask = pad_rows(special, width, 0).bool().to(device)

@@ -1,0 +1,69 @@
+"""The unified gradient parts of one batch of embeddings (Li et al. 2024), per anchor.
+
+The candidates are those of the losses: the in-batch positives, then the hard negatives
+(``negative``, one per anchor); the cosine matrix s_ij (B, M) and the labels y_i = i feed
+the closed-form parts of :mod:`cselab.gradients.parts`. Triplet has one positive and one
+negative per anchor: s (B, 2) = [s_ap, s_an], labels 0. Symmetric InfoNCE is given here in
+its anchor → candidates direction; ``gradient_parts(loss, positive, anchor)`` is its
+positive → anchors direction (without hard negatives, as that direction has none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cselab.errors import CselabError
+from cselab.gradients.loss_spec import LossLike, resolve_loss
+from cselab.gradients.parts import PARTS, compute_parts
+from cselab.gradients.unified import GradientParts
+from cselab.losses.candidates import build_candidates
+from cselab.losses.validation import check_views
+from cselab.similarity import cosine
+
+
+def as_embeddings(values) -> torch.Tensor | None:
+    """numpy arrays and lists as tensors (tensors as they are; None stays None)."""
+    if values is None or isinstance(values, torch.Tensor):
+        return values
+    return torch.as_tensor(np.asarray(values))
+
+
+def batch_scores(
+    name: str,
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negative: torch.Tensor | None,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(cosines (B, M) in ``dtype``, labels (B,)) of the anchors against the candidates of
+    loss ``name``."""
+    check_views(anchor, positive, negative, min_rows=2)
+    if name == "triplet":  # one positive and one negative per anchor
+        if negative is None:
+            raise CselabError("triplet: its gradient parts: the loss needs the hard negatives")
+        pair = [
+            F.cosine_similarity(anchor.to(dtype), v.to(dtype), dim=1) for v in (positive, negative)
+        ]
+        labels = torch.zeros(anchor.shape[0], dtype=torch.long, device=anchor.device)
+        return torch.stack(pair, dim=1), labels  # (B, 2)
+    candidates, labels = build_candidates(positive, negative)
+    return cosine(anchor.to(dtype), candidates.to(dtype)), labels
+
+
+@torch.no_grad()
+def gradient_parts(loss: LossLike, anchor, positive, negative=None, **params) -> GradientParts:
+    """D_i, W_i·, r_i and the scale c_i of every anchor of one batch, for ``loss`` (a
+    ``PARTS`` name with its hyper-parameters as ``params``, or a ``LOSSES`` module).
+
+    anchor, positive (and negative): (B, d) embeddings as passed to the loss, numpy or
+    torch; computed in float64 for float64 input, float32 otherwise. The weights are over
+    the candidates (B, M), 0 on each anchor's positive.
+    """
+    name, params = resolve_loss(loss, params, PARTS)
+    views = [as_embeddings(x) for x in (anchor, positive, negative)]
+    double = views[0] is not None and views[0].dtype == torch.float64
+    dtype = torch.float64 if double else torch.float32
+    scores, labels = batch_scores(name, *views, dtype=dtype)  # type: ignore[arg-type]
+    return compute_parts(name, scores, labels, **params)
