@@ -25,6 +25,10 @@ def test_a_registry_lists_names_without_importing_and_imports_once() -> None:
         registry["missing"]
     with pytest.raises(KeyError):
         registry["other"]
+    registry["own"] = len  # an object of one's own, as in a dict
+    assert list(registry) == ["dumps", "missing", "own"] and registry["own"] is len
+    del registry["missing"], registry["own"]
+    assert list(registry) == ["dumps"] and "own" not in registry
 
 
 def test_lazy_attributes_import_on_first_use_and_keep_the_value() -> None:

@@ -4,8 +4,8 @@ Importing torch, transformers or matplotlib takes seconds; ``import cselab``, th
 command line's ``--version`` / ``--help`` and a registry's list of names need none of
 them. Two forms, both keyed by ``"module:attribute"`` targets written once:
 
-- :class:`LazyRegistry`: a read-only mapping (``LOSSES``, ``METRICS``) whose keys are
-  known at once and whose values are imported when first read;
+- :class:`LazyRegistry`: a mapping (``LOSSES``, ``METRICS``) whose keys are known at
+  once and whose values are imported when first read (entries can be set as in a dict);
 - :func:`lazy_attributes`: a package's ``__getattr__`` / ``__dir__`` (PEP 562) that
   import a name when it is first used (``cselab.load_model``).
 """
@@ -13,7 +13,7 @@ them. Two forms, both keyed by ``"module:attribute"`` targets written once:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -25,20 +25,31 @@ def import_target(target: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
-class LazyRegistry(Mapping[str, T], Generic[T]):
+class LazyRegistry(MutableMapping[str, T], Generic[T]):
     """A name -> object table whose objects are imported on first access (then kept).
 
     Iteration, ``len`` and ``in`` read the names only; ``registry[name]``, ``values()``
-    and ``items()`` import what they return."""
+    and ``items()`` import what they return. An entry can be set to an object (a loss or
+    metric of one's own, a test's stand-in) or deleted, as in a dict."""
 
     def __init__(self, targets: Mapping[str, str]) -> None:
-        self._targets = dict(targets)
+        self._targets: dict[str, str | None] = dict(targets)  # None: set as an object
         self._loaded: dict[str, T] = {}
 
     def __getitem__(self, name: str) -> T:
         if name not in self._loaded:
-            self._loaded[name] = import_target(self._targets[name])
+            target = self._targets[name]
+            assert target is not None  # an entry set as an object is always loaded
+            self._loaded[name] = import_target(target)
         return self._loaded[name]
+
+    def __setitem__(self, name: str, value: T) -> None:
+        self._targets.setdefault(name, None)
+        self._loaded[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._targets[name]
+        self._loaded.pop(name, None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._targets)

@@ -1,4 +1,4 @@
-"""The one table of metric families: ``METRICS: dict[str, MetricSpec]``.
+"""The one table of metric families: ``METRICS``, family -> :class:`MetricSpec`.
 
 The CLI's ``--metrics``, the training probes, the pipeline, the report and the docs all
 read it. :func:`describe` finds the spec, label, section and paper reference of any

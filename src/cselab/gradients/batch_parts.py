@@ -10,6 +10,8 @@ positive → anchors direction (without hard negatives, as that direction has no
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -62,8 +64,9 @@ def gradient_parts(loss: LossLike, anchor, positive, negative=None, **params) ->
     the candidates (B, M), 0 on each anchor's positive.
     """
     name, params = resolve_loss(loss, params, PARTS)
-    views = [as_embeddings(x) for x in (anchor, positive, negative)]
-    double = views[0] is not None and views[0].dtype == torch.float64
+    anchors = cast(torch.Tensor, as_embeddings(anchor))  # None: named by check_views
+    positives = cast(torch.Tensor, as_embeddings(positive))
+    double = isinstance(anchors, torch.Tensor) and anchors.dtype == torch.float64
     dtype = torch.float64 if double else torch.float32
-    scores, labels = batch_scores(name, *views, dtype=dtype)  # type: ignore[arg-type]
+    scores, labels = batch_scores(name, anchors, positives, as_embeddings(negative), dtype)
     return compute_parts(name, scores, labels, **params)

@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cselab import progress
 from cselab.errors import CselabError
 from cselab.models import offline
 from cselab.models.hub import hub_reachable
 from cselab.models.limits import check_token_limit
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 SHORT_NAMES = {
     "all-MiniLM-L6-v2": "sentence-transformers/all-MiniLM-L6-v2",
@@ -115,8 +119,11 @@ def load_model(
     device: str = "cpu",
     max_seq_length: int | None = None,
     trust_remote_code: bool = False,
-):
-    """Load a :class:`sentence_transformers.SentenceTransformer` from a name or a path."""
+) -> SentenceTransformer:
+    """Load a :class:`sentence_transformers.SentenceTransformer` from a Hugging Face id, a
+    short name (``all-MiniLM-L6-v2``: its offline copy first) or a local folder
+    (sentence-transformers or plain transformers layout); ``max_seq_length`` caps the
+    tokens per sentence (at most the model's position limit)."""
     from sentence_transformers import SentenceTransformer
 
     problem = device_problem(device)
