@@ -55,7 +55,7 @@ done
 
 # --- 2. contrastive fine-tuning from it, with probes: learning dynamics -----------------
 # Unsupervised SimCSE (dropout views of held-out prose) under tau in {0.025, 0.05, 0.1}
-# (Xiao et al. Section 4; powers of two), two more batch sizes and CLS pooling (App. B, D);
+# (Xiao et al. Section 4; powers of two), half the batch size and CLS pooling (App. B, D);
 # the tau = 0.05 run is "SimCSE unsupervised" below. Supervised SimCSE: STS-B train pairs with
 # gold score >= 4 as positives (no NLI data here), same settings.
 echo "== 2. contrastive fine-tuning with probes"
@@ -82,7 +82,7 @@ $CSELAB sweep --config "$OUT/data/base.yaml" --out "$OUT/sweeps/temperature" \
 $CSELAB train --config "$OUT/data/base.yaml" --data "$STSB/sts-train.csv" \
   --data-kind scored_pairs --set score_threshold=4.0 --out "$OUT/runs/simcse-sup"
 $CSELAB sweep --config "$OUT/data/base.yaml" --out "$OUT/sweeps/batch" \
-  -t 0.05 -b $((BATCH / 2)) -b $((BATCH * 2))
+  -t 0.05 -b $((BATCH / 2))
 $CSELAB sweep --config "$OUT/data/base.yaml" --out "$OUT/sweeps/pooling" -t 0.05 -p cls
 UNSUP="$OUT/sweeps/temperature/tau0.05-bs$BATCH-mean"
 ln -sfn "$(cd "$(final_model "$UNSUP")" && pwd)" "$OUT/models/simcse-unsup"
