@@ -36,7 +36,7 @@ FUNCTIONAL = set(
     "from to into onto over under as and or but nor so yet if then than that this these those "
     "it its he she they them his her their we us our you your i me my not no while which who "
     "whom whose what when where why how there here can could will would shall should may might "
-    "must [CLS] [SEP] [PAD]".split()
+    "must [CLS] [SEP] [PAD]".split()  # noqa: SIM905
 ) | set(".,;:!?'\"()-[]{}/&%$#@*+=<>`~")
 
 
