@@ -31,13 +31,14 @@ DYNAMICS_METRICS = [
 ]  # fmt: skip
 #: Function words and punctuation: the "functional" tokens of Xiao et al. 2023, Section 3.2
 #: (their Table 2 lists has, is, ',', are, that, been, while, was, with, the, an, a, [SEP], ':', '?').
-FUNCTIONAL = set(
-    "a an the is are was were be been being has have had do does did of in on at by for with "
-    "from to into onto over under as and or but nor so yet if then than that this these those "
-    "it its he she they them his her their we us our you your i me my not no while which who "
-    "whom whose what when where why how there here can could will would shall should may might "
-    "must [CLS] [SEP] [PAD]".split()  # noqa: SIM905
-) | set(".,;:!?'\"()-[]{}/&%$#@*+=<>`~")
+_FUNCTION_WORDS = """
+a an the is are was were be been being has have had do does did of in on at by for with
+from to into onto over under as and or but nor so yet if then than that this these those
+it its he she they them his her their we us our you your i me my not no while which who
+whom whose what when where why how there here can could will would shall should may might
+must [CLS] [SEP] [PAD]
+"""
+FUNCTIONAL = set(_FUNCTION_WORDS.split()) | set(".,;:!?'\"()-[]{}/&%$#@*+=<>`~")
 
 
 def fmt(value: float, digits: int = 3) -> str:
