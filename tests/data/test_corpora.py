@@ -181,3 +181,6 @@ def test_what_a_caller_gives_as_a_corpus(tmp_path: Path) -> None:
     assert sentences_and_name(Corpus("named", listed)) == (listed, "named")
     with pytest.raises(CselabError, match="'one sentence.': one string that names no corpus"):
         sentences_and_name("one sentence.")
+    for typo in ("mine.tx", str(tmp_path / "nowhere" / "mine.txt")):  # a path, not a sentence
+        with pytest.raises(CselabError, match=f"corpus file '{typo}' does not exist"):
+            sentences_and_name(typo)

@@ -250,3 +250,20 @@ def test_sts_data_in_every_form_a_caller_gives(stsb_dir) -> None:
     for items, message in bad:
         with pytest.raises(CselabError, match=message):
             as_scored_pairs(items)
+
+
+def test_sts_pairs_as_a_dataframe_or_a_path(stsb_dir) -> None:
+    import pandas as pd
+
+    from cselab.data.sts import as_scored_pairs
+
+    frame = pd.DataFrame(
+        {"score": [1, 2.5], "sentence1": ["A cat.", "x"], "sentence2": ["A dog.", "y"]}
+    )
+    pairs, _ = as_scored_pairs(frame)
+    assert pairs == [ScoredPair("A cat.", "A dog.", 1.0), ScoredPair("x", "y", 2.5)]
+    with pytest.raises(CselabError, match=r"pairs: a DataFrame without column\(s\) \['score'\]"):
+        as_scored_pairs(frame.rename(columns={"score": "gold"}))
+    with pytest.raises(CselabError, match="pairs of type int: give an STS spec"):
+        as_scored_pairs(3)
+    assert len(as_scored_pairs(stsb_dir / "sts-dev.csv")[0]) == 1500

@@ -54,5 +54,9 @@ def test_triplet_needs_its_negatives_and_numpy_is_taken() -> None:
         gradient_parts("triplet", anchor, positive)
     parts = gradient_parts("triplet", anchor.numpy(), positive.numpy(), anchor.numpy() * -1)
     assert parts.weights.shape == (4, 2)
-    with pytest.raises(CselabError, match="anchor must be a torch.Tensor, got NoneType"):
+    with pytest.raises(CselabError, match=r"anchor: no embeddings given \(None\)"):
         gradient_parts("info_nce", None, positive)
+    with pytest.raises(CselabError, match="positive: expected numbers .* got list"):
+        gradient_parts("info_nce", anchor, [["a", "b", "c"]] * 4)
+    with pytest.raises(CselabError, match="negative: expected numbers"):
+        gradient_parts("triplet", anchor, positive, [[1.0, 2.0], [3.0]])  # ragged

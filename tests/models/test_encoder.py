@@ -49,6 +49,8 @@ def test_what_is_not_a_model_is_named(tiny_model_dir) -> None:
     plain.name_or_path = str(tiny_model_dir / "nowhere")
     with pytest.raises(CselabError, match="no tokenizer given for BertModel and none loads"):
         as_encoder(plain)
+    with pytest.raises(CselabError, match="tokenizer of type str: give a transformers tokenizer"):
+        as_encoder(plain, "bert-base-uncased")
     with pytest.raises(CselabError, match="unknown pooling 'sum'"):
         as_encoder(plain, AutoTokenizer.from_pretrained(str(tiny_model_dir)), pooling="sum")
 

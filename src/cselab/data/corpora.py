@@ -250,6 +250,12 @@ def load_corpus(source: str | os.PathLike[str] | None = None, **options: Any) ->
     return Corpus(corpus.name, list(corpus.sentences))
 
 
+def looks_like_a_path(text: str) -> bool:
+    """One word with a folder separator or a file suffix (``corpus.txt``, ``data/x``), not
+    a sentence."""
+    return not any(c.isspace() for c in text) and ("/" in text or bool(Path(text).suffix))
+
+
 def sentences_and_name(
     sentences: Iterable[str] | str | os.PathLike[str] | Corpus | None,
 ) -> tuple[Iterable[str], str]:
@@ -261,6 +267,8 @@ def sentences_and_name(
         return sentences.sentences, sentences.name
     one_text = isinstance(sentences, str) and not sentences.startswith("hf:")
     if one_text and not Path(str(sentences)).expanduser().is_file():
+        if looks_like_a_path(str(sentences)):
+            raise CselabError(f"corpus file {sentences!r} does not exist")
         raise CselabError(
             f"sentences {str(sentences)[:60]!r}: one string that names no corpus file; give "
             "a list of sentences, or the path of a corpus file"

@@ -10,12 +10,10 @@ positive → anchors direction (without hard negatives, as that direction has no
 
 from __future__ import annotations
 
-from typing import cast
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cselab.arrays import as_tensor
 from cselab.errors import CselabError
 from cselab.gradients.loss_spec import LossLike, resolve_loss
 from cselab.gradients.parts import PARTS, compute_parts
@@ -25,11 +23,18 @@ from cselab.losses.validation import check_views
 from cselab.similarity import cosine
 
 
-def as_embeddings(values) -> torch.Tensor | None:
-    """numpy arrays and lists as tensors (tensors as they are; None stays None)."""
-    if values is None or isinstance(values, torch.Tensor):
-        return values
-    return torch.as_tensor(np.asarray(values))
+def as_embeddings(values, name: str) -> torch.Tensor:
+    """Embeddings given as a numpy array, nested lists or a tensor, as a tensor (a tensor
+    as it is); ``name`` (anchor, positive, negative) names bad input."""
+    if values is None:
+        raise CselabError(f"{name}: no embeddings given (None)")
+    return as_tensor(values, name=name)
+
+
+def views(anchor, positive, negative) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """(anchor, positive, negative) as tensors; no negative stays None."""
+    hard = None if negative is None else as_embeddings(negative, "negative")
+    return as_embeddings(anchor, "anchor"), as_embeddings(positive, "positive"), hard
 
 
 def batch_scores(
@@ -64,9 +69,7 @@ def gradient_parts(loss: LossLike, anchor, positive, negative=None, **params) ->
     the candidates (B, M), 0 on each anchor's positive.
     """
     name, params = resolve_loss(loss, params, PARTS)
-    anchors = cast(torch.Tensor, as_embeddings(anchor))  # None: named by check_views
-    positives = cast(torch.Tensor, as_embeddings(positive))
-    double = isinstance(anchors, torch.Tensor) and anchors.dtype == torch.float64
-    dtype = torch.float64 if double else torch.float32
-    scores, labels = batch_scores(name, anchors, positives, as_embeddings(negative), dtype)
+    anchors, positives, negatives = views(anchor, positive, negative)
+    dtype = torch.float64 if anchors.dtype == torch.float64 else torch.float32
+    scores, labels = batch_scores(name, anchors, positives, negatives, dtype)
     return compute_parts(name, scores, labels, **params)

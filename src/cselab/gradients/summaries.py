@@ -11,11 +11,10 @@ with ``_backward`` appended describe positive → anchors.
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import torch
 
-from cselab.gradients.batch_parts import as_embeddings, batch_scores
+from cselab.gradients.batch_parts import batch_scores, views
 from cselab.gradients.loss_spec import LossLike, resolve_loss
 from cselab.gradients.parts import PARTS, compute_parts
 from cselab.gradients.unified import GradientParts
@@ -74,9 +73,8 @@ def gradient_summary(
     (:func:`cselab.gradients.batch_parts.batch_scores`).
     """
     name, params = resolve_loss(loss, params, PARTS)
-    anchors = cast(torch.Tensor, as_embeddings(anchor))  # None: named by batch_scores
-    positives = cast(torch.Tensor, as_embeddings(positive))
-    scores, labels = batch_scores(name, anchors, positives, as_embeddings(negative))
+    anchors, positives, negatives = views(anchor, positive, negative)
+    scores, labels = batch_scores(name, anchors, positives, negatives)
     summary = _mean_summary(name, scores, labels, params)
     if name == "symmetric_info_nce":  # positive → anchors
         scores = cosine(positives.float(), anchors.float())

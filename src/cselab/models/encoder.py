@@ -114,6 +114,10 @@ def _is_transformers_model(model) -> bool:
     return any(cls.__name__ == "PreTrainedModel" for cls in type(model).__mro__)
 
 
+def _is_tokenizer(tokenizer) -> bool:
+    return any(cls.__name__ == "PreTrainedTokenizerBase" for cls in type(tokenizer).__mro__)
+
+
 def _label(config) -> str:
     from cselab.models.loading import model_label
 
@@ -141,6 +145,11 @@ def _from_sentence_transformer(model, pooling: str | None) -> Encoder:
 def _from_transformers(model, tokenizer, pooling: str | None) -> Encoder:
     if tokenizer is None:
         tokenizer = _own_tokenizer(model)
+    elif not _is_tokenizer(tokenizer):
+        raise CselabError(
+            f"tokenizer of type {type(tokenizer).__name__}: give a transformers tokenizer "
+            "(AutoTokenizer.from_pretrained(...)) or leave it out to load the model's own"
+        )
     limit = int(getattr(tokenizer, "model_max_length", UNBOUNDED) or UNBOUNDED)
     positions = position_limit(model)
     if positions is not None:

@@ -170,9 +170,11 @@ def describe_model(model, name: str, target: str) -> str:
 
 
 def model_label(name_or_path: str | os.PathLike[str]) -> str:
-    """A short, readable label for tables: the last path component or the hub id's name; a
-    training checkpoint (``RUN/checkpoints/step-000200``) is ``RUN step 200``."""
+    """A short, readable label for tables: the last path component or the hub id's name (also
+    for the folder of an offline copy); a training checkpoint
+    (``RUN/checkpoints/step-000200``) is ``RUN step 200``."""
     text = str(name_or_path).rstrip("/")
+    text = (offline.copy_of(text) if text else None) or text  # an offline copy: its hub id
     if text in SHORT_NAMES.values():
         return text.split("/")[-1]
     path = Path(text)
