@@ -80,3 +80,17 @@ def test_a_table_without_li2024_rows_is_named(table):
         plot_dissipation_panels(cosine)
     with pytest.raises(CselabError, match="has a ratio that varies"):
         plot_ratio_panels(table[table["run"] == "mpt"])
+
+
+def test_a_cosine_grid_has_a_row_per_part_and_a_column_per_temperature():
+    from cselab.report.gradient_figures import plot_cosine_grid
+
+    both = gradient_grid("info_nce", [0.5, 0.9], [0.1, 0.3], [0.05, 0.1], rows=2, negatives=3)
+    fig = plot_cosine_grid(both, "info_nce")
+    assert titles(fig) == [
+        f"{part} (τ = {tau})" for part in ("dissipation D", "weight W: share of the hardest "
+                                           "negative", "ratio r") for tau in (0.05, 0.1)
+    ]  # fmt: skip
+    plt.close(fig)
+    with pytest.raises(CselabError, match="no cosine-grid rows for loss 'mpt'"):
+        plot_cosine_grid(both, "mpt")

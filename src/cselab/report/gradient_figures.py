@@ -103,6 +103,7 @@ def _grid(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def _heatmap(ax, grid: pd.DataFrame, *, vmin: float, vmax: float):
     x, y = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+    ax.grid(False)
     return ax.pcolormesh(
         _edges(x), _edges(y), grid.to_numpy(float), vmin=vmin, vmax=vmax, cmap="viridis"
     )
@@ -228,6 +229,43 @@ def plot_weight_share_curves(table: pd.DataFrame):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+GRID_PARTS = {
+    "dissipation": "dissipation D",
+    "hardest_weight_share": "weight W: share of the hardest negative",
+    "ratio": "ratio r",
+}
+
+
+def plot_cosine_grid(table: pd.DataFrame, loss: str):
+    """Cosine protocol, one loss: heatmaps of D, W (hardest-negative share) and r over
+    μ_pos (rows of a panel) × μ_neg, one row of panels per part, one column per τ."""
+    rows = with_protocol(table)
+    rows = rows[(rows["protocol"] == COSINE) & (rows["run"] == loss)]
+    parts = [m for m in GRID_PARTS if (rows["metric"] == m).any()]
+    if not parts:
+        raise CselabError(f"the gradient table has no cosine-grid rows for loss {loss!r}")
+    taus = rows["temperature"].drop_duplicates().tolist()
+    fig, axes = plt.subplots(
+        len(parts), len(taus), figsize=(min(11.6, 3.2 * len(taus) + 1.2), 2.5 * len(parts)),
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    for row, part in enumerate(parts):
+        values = rows.loc[rows["metric"] == part, "value"]
+        low, high = float(values.min()), float(values.max())
+        image = None
+        for column, tau in enumerate(taus):
+            ax = axes[row][column]
+            same_tau = rows["temperature"].isna() if math.isnan(tau) else rows["temperature"] == tau
+            image = _heatmap(ax, _grid(rows[same_tau], part), vmin=low, vmax=high + 1e-12)
+            ax.set_title(f"{GRID_PARTS[part]} ({_temperature_label(tau)})", fontsize=8.5)
+            ax.set_xlabel("μ_neg (mean negative cosine)")
+            if column == 0:
+                ax.set_ylabel("μ_pos (positive cosine)")
+        assert image is not None  # one panel per τ, at least one τ
+        fig.colorbar(image, ax=list(axes[row]), shrink=0.9)
     return fig
 
 
