@@ -93,8 +93,8 @@ def _summary(
     rows: pd.DataFrame, lines, inputs: ReportInputs, found_studies: Sequence
 ) -> Section | None:
     section = Section("summary", "Summary")
-    section.findings = pair_findings(rows, lines, inputs.pairs()) + published_findings(
-        rows, lines, inputs.sts
+    section.findings = published_findings(rows, lines, inputs.sts) + pair_findings(
+        rows, lines, inputs.pairs()
     )
     if lines or inputs.sts:
         section.tables.append(model_table(rows, lines, inputs.sts))
@@ -124,9 +124,15 @@ def _appendix(
         tables.append(frame_table(parts["other"][["run", "model", "corpus", "metric", "value"]],
                                   "Values without a layer", name="values"))  # fmt: skip
     tokens = inputs.ssc_frame("ssc_tokens")
-    if tokens is not None:
-        tables.append(frame_table(tokens, "Self-similarity change of every token",
-                                  name="ssc_tokens"))  # fmt: skip
+    if tokens is not None:  # all rows: the data of the SSC figure
+        shown = frame_table(
+            tokens,
+            "Self-similarity change of every token",
+            name="ssc_tokens",
+            note="All rows: the data of the self-similarity change figure.",
+        )
+        shown.csv = ""
+        tables.append(shown)
     tables += worst_pairs(inputs.sts)
     appendix.append(Section("full-tables", "Full tables", tables=tables))
     config = [protocol_table(inputs), *training_tables(inputs, found_studies),
