@@ -80,7 +80,3 @@ def draw_panels(
             ncols=min(len(handles), legend_columns or 4),
         )  # fmt: skip
     return fig
-
-
-def close(fig) -> None:
-    plt.close(fig)
