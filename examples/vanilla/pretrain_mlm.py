@@ -240,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         (out / name).write_text("\n".join(part) + "\n", encoding="utf-8")
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_tokenizer(args.tokenizer))
-    encode = lambda texts: tokenizer(texts, truncation=True, max_length=args.max_length)[
-        "input_ids"
-    ]  # noqa: E731
+
+    def encode(texts: list[str]) -> list[list[int]]:
+        return tokenizer(texts, truncation=True, max_length=args.max_length)["input_ids"]
+
     t0 = time.time()
     train_ids = encode(train_lines)
     eval_ids = encode(eval_lines)
