@@ -91,6 +91,13 @@ def test_report_writes_the_paper_figures_as_files(tmp_path, capsys):
         "xiao2023_fig2_6_self_similarity.png", "xiao2023_fig4_5_anisotropy_l2_norm.png",
     ]  # fmt: skip
     assert "wrote 2 figure(s)" in result.output
+    for fmt, magic in (("pdf", b"%PDF"), ("svg", b"<?xml")):  # vector formats, for LaTeX
+        folder = tmp_path / fmt
+        args = ["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(folder)]
+        assert CliRunner().invoke(app, args + ["--format", fmt] * (fmt != "pdf")).exit_code == 0
+        written = sorted(folder.iterdir())
+        assert [p.suffix for p in written] == [f".{fmt}"] * 2  # pdf: the default
+        assert all(p.read_bytes().startswith(magic) for p in written)
     with pytest.raises(SystemExit) as exit_info:
         main(["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(figures),
               "--format", "jpg"])  # fmt: skip

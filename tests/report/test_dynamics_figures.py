@@ -6,7 +6,13 @@ import pytest
 from report_fixtures import run_rows, write_everything
 
 from cselab.errors import CselabError
-from cselab.report.dynamics_figures import _panel, check_layers, key_metrics, studies
+from cselab.report.dynamics_figures import (
+    _panel,
+    check_layers,
+    key_metrics,
+    provenance,
+    studies,
+)
 from cselab.report.inputs import collect_inputs
 from cselab.report.sections import split_rows
 from cselab.results.table import make_table
@@ -27,6 +33,11 @@ def test_runs_named_by_what_differs_and_the_key_panels(study):
     assert key_metrics(study.rows) == [
         "anisotropy_baseline", "self_similarity_adjusted", "sts_dev_spearman", "train_loss",
     ]  # fmt: skip
+    assert provenance(study.rows) == (
+        "Model: m; geometry probed on probe under the default protocol; STS Spearman on the dev set"
+    )
+    default = study.rows.assign(corpus=study.rows["corpus"].replace("probe", "default"))
+    assert "probed on cselab's default corpus" in provenance(default)
 
 
 def test_each_run_at_its_last_layer_or_at_the_layers_asked(study):

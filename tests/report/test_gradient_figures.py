@@ -10,6 +10,7 @@ from cselab.errors import CselabError
 from cselab.gradients.grid import gradient_grid
 from cselab.gradients.li2024 import Li2024Settings, li2024_grid
 from cselab.report.gradient_figures import (
+    drawn_losses,
     li2024_figures,
     plot_dissipation_panels,
     plot_ratio_panels,
@@ -46,12 +47,14 @@ def test_figure_3_has_a_line_per_temperature_for_losses_with_one(table):
         "info_nce (μ_pos = 0.5 rad)", "arccon (μ_pos = 0.5 rad)", "sg_surrogate (μ_pos = 0.5 rad)",
     ]  # fmt: skip
     assert all(len(ax.lines) == 2 for ax in panels)
+    assert drawn_losses(table, "weight") == ["info_nce", "arccon", "sg_surrogate"]
     plt.close(fig)
 
 
 def test_figure_4_shows_the_losses_whose_ratio_varies_with_shading(table):
     fig = plot_ratio_panels(table)
     assert titles(fig) == ["arccon (τ = 0.05)", "met", "mat"]
+    assert drawn_losses(table, "ratio") == ["arccon", "met", "mat"]
     for ax in fig.axes:
         if ax.get_title():
             meshes = [c for c in ax.collections if isinstance(c, QuadMesh)]

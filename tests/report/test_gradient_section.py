@@ -29,6 +29,12 @@ def test_a_gradients_folder_gives_figures_2_3_4_and_its_settings(tmp_path):
     assert [f.key for f in figures] == ["li2024_fig2_dissipation", "li2024_fig3_weight",
                                         "li2024_fig4_ratio"]  # fmt: skip
     assert [f.title.split(", ")[-1] for f in figures] == ["Fig. 2).", "Fig. 3).", "Fig. 4)."]
+    # each caption names the losses its figure draws: W needs a τ, r must vary
+    assert [f.caption.split(";")[0] for f in figures] == [
+        "Losses: info_nce, met",
+        "Losses: info_nce",
+        "Losses: met",
+    ]
     weight = list(csv.DictReader(io.StringIO(figures[1].data.csv)))
     shown = {(r["run"], float(r["temperature"]), float(r["mu_neg"])): float(r["value"])
              for r in weight}  # fmt: skip

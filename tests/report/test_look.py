@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from cselab.errors import CselabError
-from cselab.report.look import encode_png, line_styles, save
+from cselab.report.look import RC, encode_png, line_styles, look, save
 
 
 def test_a_pair_shares_a_colour_vanilla_dashed():
@@ -29,3 +29,11 @@ def test_embedded_as_a_palette_png_and_saved_in_each_format(tmp_path):
     png = base64.b64decode(encode_png(fig))
     assert png.startswith(b"\x89PNG") and b"PLTE" in png  # palette-coded
     assert number not in plt.get_fignums()  # and closed
+
+
+def test_the_look_holds_inside_the_block_only():
+    before = dict(plt.rcParams)
+    with look():
+        assert all(plt.rcParams[key] == value for key, value in RC.items())
+        assert plt.rcParams["svg.fonttype"] == "none"  # text stays text in SVG, for LaTeX
+    assert dict(plt.rcParams) == before

@@ -18,6 +18,11 @@ def test_values_drawn_as_given_with_one_legend():
     first, second = fig.axes[:2]
     assert [list(line.get_ydata()) for line in first.lines] == [[0.5, 0.25, 0.125], [1.0, 2.0]]
     assert list(second.lines[1].get_xdata()) == [0, 2] and second.lines[1].get_marker() == "x"
+    assert first.get_xlim() == second.get_xlim()  # one x range for all panels
+    late = draw_panels([Panel("x", {"a": a}), Panel("y", {"a": a[a.index > 0]})],
+                       line_styles(["a"]), xlabel="step")  # fmt: skip
+    assert late.axes[0].get_xlim() == late.axes[1].get_xlim()
+    plt.close(late)
     assert "\n" in second.get_title()  # long titles wrap to their panel
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "b", "paper"]
     plt.close(fig)

@@ -92,6 +92,26 @@ def _panel(study: Study, metric: str, layers: Layers) -> Panel | None:
     return Panel(title, lines)
 
 
+def provenance(rows: pd.DataFrame) -> str:
+    """The models and the corpora the probes measured, for a caption."""
+    models = ", ".join(dict.fromkeys(m for m in rows["model"] if m)) or "not recorded"
+    said = [f"Model: {models}"]
+    per_layer = rows["layer"] != NO_LAYER
+    geometry = [_corpus(c) for c in dict.fromkeys(rows.loc[per_layer, "corpus"]) if c]
+    if per_layer.any():
+        said.append(f"geometry probed on {', '.join(geometry) or 'a corpus not recorded'} "
+                    "under the default protocol")  # fmt: skip
+    dev = [c for c in dict.fromkeys(rows.loc[rows["metric"] == STS_DEV, "corpus"]) if c]
+    if dev:
+        said.append(f"STS Spearman on the {', '.join(dev)} set")
+    return "; ".join(said)
+
+
+def _corpus(name: str) -> str:
+    # cselab.data.corpora.load_corpus names its built-in corpus "default"
+    return "cselab's default corpus" if name == "default" else name
+
+
 def _figure(
     study: Study, metrics: list[str], layers: Layers, out: FigureOutput, *, key: str, main: bool
 ) -> Figure | None:
@@ -102,14 +122,11 @@ def _figure(
     fig = draw_panels(panels, line_styles(legend), xlabel="training step",
                       columns=3 if main else 4, row_height=2.2 if main else 1.9)  # fmt: skip
     rows = study.rows[study.rows["metric"].isin(metrics)]
-    models = ", ".join(dict.fromkeys(m for m in rows["model"] if m)) or "not recorded"
-    corpora = ", ".join(dict.fromkeys(c for c in rows["corpus"] if c)) or "not recorded"
     differ = ", ".join(study.differing) or "nothing recorded"
     caption = (
         f"Study: {study.name}; runs differ in {differ}"
         + (f", as in {study.ablation}" if study.ablation else "")
-        + f". Model: {models}; probe corpora: {corpora}; geometry under the default protocol "
-        f"(training probes); per-layer metrics at {check_layers(study.rows, layers)}."
+        + f". {provenance(rows)}; per-layer metrics at {check_layers(study.rows, layers)}."
     )
     what = "Learning dynamics" if main else "Other training metrics"
     return out.figure(

@@ -142,7 +142,7 @@ def plot_weight_panels(table: pd.DataFrame):
     """Fig. 3: mean share of the hardest negative against μ_neg, one line per τ."""
     rows = _li2024_rows(table, "hardest_weight_share")
     share = rows[rows["metric"] == "hardest_weight_share"]
-    runs = list(dict.fromkeys(share["run"]))
+    runs = drawn_losses(rows, "weight")
     x_range = (rows["mu_neg"].min() - 0.02, rows["mu_neg"].max() + 0.02)
     fig, axes = _figure(len(runs), height=3.1)
     for index, (ax, run) in enumerate(zip(axes, runs, strict=True)):
@@ -168,12 +168,26 @@ def _varies(part: pd.DataFrame) -> bool:
     return bool(values.max() - values.min() > 1e-9)
 
 
+def _ratio_panels(rows: pd.DataFrame) -> list[tuple[str, float, pd.DataFrame]]:
+    shown = rows[rows["metric"].isin(["ratio", "ratio_excluded"])]
+    return [panel for panel in _panels(shown) if _varies(panel[2])]
+
+
+def drawn_losses(table: pd.DataFrame, figure: str) -> list[str]:
+    """The losses the li2024 ``figure`` ("dissipation", "weight", "ratio") draws, in order."""
+    table = with_protocol(table)
+    rows = table[table["protocol"] == LI2024]
+    if figure == "ratio":
+        return list(dict.fromkeys(run for run, _, _ in _ratio_panels(rows)))
+    metric = {"dissipation": "dissipation", "weight": "hardest_weight_share"}[figure]
+    return [str(run) for run in dict.fromkeys(rows.loc[rows["metric"] == metric, "run"])]
+
+
 def plot_ratio_panels(table: pd.DataFrame):
     """Fig. 4: the ratio at the means over μ_pos × μ_neg for every loss whose ratio
     varies; cells with ``ratio_excluded`` = 1 shaded."""
     rows = _li2024_rows(table, "ratio")
-    shown = rows[rows["metric"].isin(["ratio", "ratio_excluded"])]
-    panels = [panel for panel in _panels(shown) if _varies(panel[2])]
+    panels = _ratio_panels(rows)
     if not panels:
         raise CselabError("no loss in the gradient table has a ratio that varies over the grid")
     fig, axes = _figure(len(panels))
@@ -279,7 +293,7 @@ def li2024_figures(table: pd.DataFrame) -> dict[str, object]:
         figures["dissipation"] = plot_dissipation_panels(rows)
     if "hardest_weight_share" in metrics:
         figures["weight"] = plot_weight_panels(rows)
-    if "ratio" in metrics and any(_varies(p[2]) for p in _panels(rows[rows["metric"] == "ratio"])):
+    if "ratio" in metrics and _ratio_panels(rows):
         figures["ratio"] = plot_ratio_panels(rows)
     return figures
 

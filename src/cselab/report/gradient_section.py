@@ -13,6 +13,7 @@ import pandas as pd
 from cselab.report.gradient_figures import (
     COSINE,
     LI2024,
+    drawn_losses,
     li2024_figures,
     plot_cosine_grid,
     with_protocol,
@@ -70,9 +71,9 @@ def gradient_figures(rows: pd.DataFrame, inputs: ReportInputs, out: FigureOutput
     figures = []
     li = rows[rows["protocol"] == LI2024]
     if not li.empty:
-        losses = ", ".join(dict.fromkeys(li["run"]))
         for key, fig in li2024_figures(li).items():
             title, number, alt = LI2024_FIGURES[key]
+            losses = ", ".join(drawn_losses(li, key))
             figures.append(out.figure(
                 fig, key=f"li2024_fig{number[-1]}_{key}", title=f"{title} ({LI}, {number}).",
                 caption=f"Losses: {losses}; the authors' simulation protocol (angles in units "

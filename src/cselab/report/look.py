@@ -62,7 +62,7 @@ PUBLISHED_STYLE = {"color": "black", "marker": "x", "linestyle": "none", "marker
 @contextlib.contextmanager
 def look() -> Iterator[None]:
     """Inside the block, figures get the report's style."""
-    with plt.rc_context(RC):
+    with matplotlib.style.context(RC):  # an rc_context typed for any key
         yield
 
 

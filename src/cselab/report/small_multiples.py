@@ -49,7 +49,8 @@ def draw_panels(
     width: float = FULL_WIDTH,
     legend_columns: int | None = None,
 ):
-    """The panels on a grid of ``columns``, one shared legend under them; returns the figure."""
+    """The panels on a grid of ``columns``, one x range for all (a loss logged from step 8
+    and probes from step 0 line up), one shared legend under them; returns the figure."""
     columns = max(1, min(columns, len(panels)))
     rows = math.ceil(len(panels) / columns)
     legend_rows = math.ceil(len(styles) / (legend_columns or 4)) if styles else 0
@@ -72,6 +73,10 @@ def draw_panels(
         if panel.ylabel:
             ax.set_ylabel(panel.ylabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+    drawn = axes.ravel()[: len(panels)]
+    limits = [ax.get_xlim() for ax in drawn]
+    for ax in drawn:
+        ax.set_xlim(min(low for low, _ in limits), max(high for _, high in limits))
     for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
     if handles:
