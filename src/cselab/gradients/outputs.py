@@ -15,6 +15,8 @@ from cselab.results.table import write_table
 
 TABLE_FILE = "gradients.csv"
 SUMMARY_FILE = "summary.json"
+#: the ``kind`` of its summary.json (how the report recognises the folder)
+SUMMARY_KIND = "cselab-gradients"
 
 
 def write_gradient_outputs(
@@ -24,6 +26,6 @@ def write_gradient_outputs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = write_table(table, out / TABLE_FILE)
-    record = {"kind": "cselab-gradients", **settings, **provenance()}
+    record = {"kind": SUMMARY_KIND, **settings, **provenance()}
     text = json.dumps(record, indent=2, default=str)
     return [csv, write_text(out / SUMMARY_FILE, text, what="summary")]
