@@ -66,6 +66,10 @@ def test_compare_two_pairs_writes_correlation_curve(tiny_model_dir, other_models
     summary = json.loads((out / "summary.json").read_text())
     best = curve[curve.n >= 3]["pearson"].max()
     assert summary["ssc_correlation"]["best_pearson"] == pytest.approx(best)
+    assert [(p["vanilla"], p["finetuned"]) for p in summary["pairs"]] == [
+        (tiny_model_dir.name, other_models[0].name),
+        (other_models[1].name, other_models[2].name),
+    ]  # the report draws each pair in one colour
     assert "best n" in result.output
 
 

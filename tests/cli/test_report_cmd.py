@@ -50,7 +50,7 @@ def test_report_command_draws_dynamics_at_the_chosen_layers(tmp_path, capsys):
         app, ["report", str(tmp_path / "run"), "-o", str(out), "--layers", "0,-1"]
     )
     assert result.exit_code == 0, result.output
-    assert 'data-metric="anisotropy (layers 0, 2)"' in out.read_text()
+    assert "per-layer metrics at layers 0, -1 (-1 = the last)" in out.read_text()
     with pytest.raises(SystemExit) as exit_info:
         main(["report", str(tmp_path / "run"), "-o", str(out), "--layers", "zero"])
     assert exit_info.value.code == 2
@@ -65,10 +65,45 @@ def test_report_reads_a_dynamics_folder_and_names_a_bad_output(tmp_path, capsys)
         CliRunner().invoke(app, ["report", str(tmp_path / "dynamics"), "-o", str(out)]).exit_code
         == 0
     )
-    assert 'data-metric="train_loss"' in out.read_text()
+    assert 'data-key="dynamics_1"' in out.read_text()
     (tmp_path / "folder").mkdir()
     with pytest.raises(SystemExit) as exit_info:
         main(["report", str(tmp_path / "dynamics"), "-o", str(tmp_path / "folder")])
     assert exit_info.value.code == 2
     assert "folder" in capsys.readouterr().err
     assert not (tmp_path / "folder.tmp").exists()
+
+
+def test_report_writes_the_paper_figures_as_files(tmp_path, capsys):
+    rows = [
+        {"model": "m", "layer": layer, "metric": metric, "value": 0.1 * layer + i}
+        for i, metric in enumerate(["self_similarity", "self_similarity_adjusted", "l2_norm"])
+        for layer in range(3)
+    ]
+    write_table(make_table(rows), tmp_path / "geo" / "metrics.csv")
+    out, figures = tmp_path / "r.html", tmp_path / "figures"
+    result = CliRunner().invoke(
+        app, ["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(figures),
+              "--format", "png"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in figures.iterdir()) == [
+        "xiao2023_fig2_6_self_similarity.png", "xiao2023_fig4_5_anisotropy_l2_norm.png",
+    ]  # fmt: skip
+    assert "wrote 2 figure(s)" in result.output
+    for fmt, magic in (("pdf", b"%PDF"), ("svg", b"<?xml")):  # vector formats, for LaTeX
+        folder = tmp_path / fmt
+        args = ["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(folder)]
+        assert CliRunner().invoke(app, args + ["--format", fmt] * (fmt != "pdf")).exit_code == 0
+        written = sorted(folder.iterdir())
+        assert [p.suffix for p in written] == [f".{fmt}"] * 2  # pdf: the default
+        assert all(p.read_bytes().startswith(magic) for p in written)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(figures),
+              "--format", "jpg"])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "figure format 'jpg': choose one of ['pdf', 'svg', 'png']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "geo"), "-o", str(out), "--figures", str(out)])
+    assert exit_info.value.code == 2
+    assert "is an existing file" in capsys.readouterr().err

@@ -5,13 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from cselab.report.figure_events import counting_figures
-from cselab.report.plots import figure_to_base64, save_figure
+from cselab.report.look import encode_png
+from cselab.report.plots import save_figure
 
 
 def test_saved_and_embedded_figures_are_counted(tmp_path) -> None:
     counted: list[int] = []
     with counting_figures(counted.append):
         save_figure(plt.figure(), tmp_path / "a.png")
-        figure_to_base64(plt.figure())
-    figure_to_base64(plt.figure())  # after the block: not counted
+        encode_png(plt.figure())
+    encode_png(plt.figure())  # after the block: not counted
     assert counted == [1, 1]

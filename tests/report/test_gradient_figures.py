@@ -10,6 +10,7 @@ from cselab.errors import CselabError
 from cselab.gradients.grid import gradient_grid
 from cselab.gradients.li2024 import Li2024Settings, li2024_grid
 from cselab.report.gradient_figures import (
+    drawn_losses,
     li2024_figures,
     plot_dissipation_panels,
     plot_ratio_panels,
@@ -46,12 +47,14 @@ def test_figure_3_has_a_line_per_temperature_for_losses_with_one(table):
         "info_nce (μ_pos = 0.5 rad)", "arccon (μ_pos = 0.5 rad)", "sg_surrogate (μ_pos = 0.5 rad)",
     ]  # fmt: skip
     assert all(len(ax.lines) == 2 for ax in panels)
+    assert drawn_losses(table, "weight") == ["info_nce", "arccon", "sg_surrogate"]
     plt.close(fig)
 
 
 def test_figure_4_shows_the_losses_whose_ratio_varies_with_shading(table):
     fig = plot_ratio_panels(table)
     assert titles(fig) == ["arccon (τ = 0.05)", "met", "mat"]
+    assert drawn_losses(table, "ratio") == ["arccon", "met", "mat"]
     for ax in fig.axes:
         if ax.get_title():
             meshes = [c for c in ax.collections if isinstance(c, QuadMesh)]
@@ -80,3 +83,17 @@ def test_a_table_without_li2024_rows_is_named(table):
         plot_dissipation_panels(cosine)
     with pytest.raises(CselabError, match="has a ratio that varies"):
         plot_ratio_panels(table[table["run"] == "mpt"])
+
+
+def test_a_cosine_grid_has_a_row_per_part_and_a_column_per_temperature():
+    from cselab.report.gradient_figures import plot_cosine_grid
+
+    both = gradient_grid("info_nce", [0.5, 0.9], [0.1, 0.3], [0.05, 0.1], rows=2, negatives=3)
+    fig = plot_cosine_grid(both, "info_nce")
+    assert titles(fig) == [
+        f"{part} (τ = {tau})" for part in ("dissipation D", "weight W: share of the hardest "
+                                           "negative", "ratio r") for tau in (0.05, 0.1)
+    ]  # fmt: skip
+    plt.close(fig)
+    with pytest.raises(CselabError, match="no cosine-grid rows for loss 'mpt'"):
+        plot_cosine_grid(both, "mpt")

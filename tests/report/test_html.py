@@ -1,4 +1,4 @@
-"""The HTML report shows exactly the values of its input tables, escaped, in the right sections."""
+"""The HTML report shows exactly its inputs' values, escaped, in a paper's order."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import re
 
 import pytest
 from report_fixtures import (
+    MINILM,
     SCRIPT_SENTENCE,
-    dynamics_rows,
+    figure_data,
     geometry_rows,
+    row_values,
+    run_rows,
+    section,
     sts_result,
     write_everything,
 )
 
-from cselab.errors import CselabError
 from cselab.report.html import render_report, write_report
 from cselab.report.inputs import collect_inputs
-from cselab.report.sections import split_rows
-from cselab.results.table import make_table, write_table
+from cselab.report.summary import HEADLINE
+
+MAIN = ["summary", "geometry", "tables", "ssc", "dynamics", "gradients", "sts"]
+APPENDIX = ["more-geometry", "more-dynamics", "full-tables", "configuration", "inputs"]
 
 
 @pytest.fixture(scope="module")
@@ -31,175 +36,119 @@ def page(files):
     return render_report(collect_inputs(list(files.values())))
 
 
-def _section(page: str, key: str) -> str:
-    match = re.search(rf'<section id="{key}".*?</section>', page, re.S)
-    assert match, f"section {key} missing"
-    return match.group(0)
-
-
-def _row_values(section: str, first_cells: list[str]) -> list[float]:
-    """data-value numbers of the table row whose first cells are ``first_cells``."""
-    for row in re.findall(r"<tr>(.*?)</tr>", section, re.S):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-        if cells[: len(first_cells)] == first_cells:
-            return [float(v) for v in re.findall(r'data-value="([^"]+)"', row)]
-    raise AssertionError(f"no row starting with {first_cells}")
-
-
-def test_every_given_section_is_present(page):
-    keys = re.findall(r'<section id="([a-z]+)"', page)
-    assert keys == [
-        "sts", "geometry", "rogue", "informativity", "ssc", "dynamics", "gradients", "config",
-        "inputs",
-    ]  # fmt: skip
+def test_findings_first_then_the_papers_figures_and_tables_then_the_appendix(page):
+    assert re.findall(r'<section id="([a-z-]+)"', page) == [*MAIN, "appendix"]
+    assert re.findall(r'<details id="([a-z-]+)"', page) == APPENDIX
+    assert page.index('id="appendix"') > page.index('id="sts"')
 
 
 def test_sections_follow_the_inputs(files):
     only_sts = render_report(collect_inputs([files["sts"]]))
-    assert re.findall(r'<section id="([a-z]+)"', only_sts) == ["sts", "config", "inputs"]
+    assert re.findall(r'<section id="([a-z-]+)"', only_sts) == ["summary", "sts", "appendix"]
+    assert re.findall(r'<details id="([a-z-]+)"', only_sts) == APPENDIX[2:]
 
 
-def test_geometry_figure_data_equals_table(page):
-    section = _section(page, "geometry")
-    assert section.count("<img") == 2  # anisotropy, self_similarity (Table metrics excluded)
-    expected = {(r["model"], r["layer"]): r["value"] for r in geometry_rows()
-                if r["metric"] == "anisotropy"}  # fmt: skip
-    figure = re.search(r'<figure data-metric="anisotropy">.*?</figure>', section, re.S).group(0)
-    header = re.findall(r"<th>(.*?)</th>", figure)
-    for layer in range(3):
-        values = _row_values(figure, [str(layer)])
-        assert values == [expected[(model, layer)] for model in header[1:]]
+def _last_layer(model: str, corpus: str, offset: float) -> dict[str, float]:
+    return {
+        r["metric"]: r["value"] for r in geometry_rows(model, corpus, offset) if r["layer"] == 2
+    }
 
 
-def test_table1_and_table3_values_equal_table(page):
-    rows = {(r["model"], r["layer"], r["metric"]): r["value"] for r in geometry_rows()}
-    rogue = _section(page, "rogue")
-    info = _section(page, "informativity")
-    for model in ("mini", "big"):
-        for layer in range(3):
-            assert _row_values(rogue, [model, "c", str(layer)]) == [
-                rows[(model, layer, "dims_for_50pct")],
-                rows[(model, layer, "top1_share")],
-            ]
-            assert _row_values(info, [model, "c", str(layer)]) == [
-                rows[(model, layer, "informativity_r2_k1")],
-                rows[(model, layer, "informativity_r2_k10")],
-            ]
+def test_summary_shows_each_models_last_layer_and_published_values_beside_ours(page):
+    summary = section(page, "summary")
+    for model, corpus, offset in ((MINILM, "sts-test:s1", 0.0), ("vanilla", "c", 0.2),
+                                  ("tuned", "c", -0.05)):  # fmt: skip
+        values = _last_layer(model, corpus, offset)
+        shown = row_values(summary, [model])
+        sts = [sts_result()["datasets"][0]["spearman"]] if model == MINILM else []
+        assert shown == [values[m] for m in HEADLINE] + sts
+    minilm = re.search(rf"<tr><th[^>]*>{MINILM}</th>.*?</tr>", summary, re.S).group(0)
+    assert "paper 121" in minilm and "paper 0.846" in minilm and "MTEB 82.03" in minilm
+    vanilla = re.search(r"<tr><th[^>]*>vanilla</th>.*?</tr>", summary, re.S).group(0)
+    assert "paper" not in vanilla  # default protocol, another corpus: no published value
 
 
-def test_dynamics_uses_last_layer_and_each_run(page):
-    section = _section(page, "dynamics")
-    assert "anisotropy (layer 2)" in section and "loss" in section
-    expected = {(r["run"], r["step"]): r["value"] for r in dynamics_rows()
-                if r["metric"] == "anisotropy" and r["layer"] == 2}  # fmt: skip
-    figure = re.search(r'<figure data-metric="anisotropy \(layer 2\)">.*?</figure>', section, re.S)
-    for step in (0, 10, 20):
-        assert _row_values(figure.group(0), [str(step)]) == [
-            expected[("tau0.05", step)],
-            expected[("tau0.1", step)],
-        ]
-
-
-def test_dynamics_at_chosen_layers_one_line_per_run_and_layer(files):
-    page = render_report(collect_inputs([files["run"]]), dynamics_layers=[0, -1])
-    section = _section(page, "dynamics")
-    assert "layers 0, -1 (-1 = the last)" in section
-    figure = re.search(
-        r'<figure data-metric="anisotropy \(layers 0, 2\)">.*?</figure>', section, re.S
+def test_summary_says_each_change_in_words(page):
+    summary = html.unescape(re.sub(r"</?b>", "", section(page, "summary")))
+    vanilla, tuned = _last_layer("vanilla", "c", 0.2), _last_layer("tuned", "c", -0.05)
+    before, after = vanilla["anisotropy_baseline"], tuned["anisotropy_baseline"]
+    assert (
+        f"tuned against vanilla (c, default, last layer): anisotropy baseline (the protocol's) "
+        f"falls from {before:.3g} to {after:.3g} (−{before - after:.2g})" in summary
     )
-    expected = {(r["run"], r["step"], r["layer"]): r["value"] for r in dynamics_rows()
-                if r["metric"] == "anisotropy"}  # fmt: skip
-    header = re.findall(r"<th[^>]*>(.*?)</th>", figure.group(0))
-    runs = [html.unescape(h) for h in header[1:]]
-    assert sorted(runs) == sorted(f"{run} · layer {layer}" for run in ("tau0.05", "tau0.1")
-                                  for layer in (0, 2))  # fmt: skip
-    for step in (0, 10, 20):
-        values = _row_values(figure.group(0), [str(step)])
-        for label, value in zip(runs, values, strict=True):
-            run, layer = label.split(" · layer ")
-            assert value == expected[(run, step, int(layer))]
-    everything = _section(
-        render_report(collect_inputs([files["run"]]), dynamics_layers="all"), "dynamics"
-    )
-    assert "anisotropy (layers 0, 2)" in everything and "every layer" in everything
+    assert "τ = 0.05 (steps 0 to 20, last layer): anisotropy baseline" in summary
+    assert f"{MINILM} (xiao2023 on sts-test:s1): dimensions for 50 % of self-similarity 120 " \
+           "(paper: 121)" in summary  # fmt: skip
 
 
-def test_dynamics_layers_that_were_not_measured_are_named(files):
-    with pytest.raises(
-        CselabError, match=r"layers \[5\]: the training dynamics have layers \[0, 2\]"
-    ):
-        render_report(collect_inputs([files["run"]]), dynamics_layers=[5])
+def test_runs_first_and_last_step_at_the_last_layer(page):
+    summary = section(page, "summary")
+    rows = {
+        (r["step"], r.get("layer", -1), r["metric"]): r["value"] for r in run_rows("tau0.1", 0.1)
+    }
+    after = row_values(summary, ["τ = 0.1"])
+    before = row_values(summary, ["τ = 0.1"], "data-before")
+    metrics = ["anisotropy_baseline", "self_similarity_adjusted"]
+    assert before[:2] == [rows[(0, 2, m)] for m in metrics]
+    assert after[:2] == [rows[(20, 2, m)] for m in metrics]
+    assert (before[2], after[2]) == (rows[(0, -1, "sts_dev_spearman")],
+                                     rows[(20, -1, "sts_dev_spearman")])  # fmt: skip
 
 
-def test_sts_gradients_ssc_and_config(page):
-    sts = _section(page, "sts")
+def test_paper_figure_data_equals_the_inputs(page):
+    geometry = section(page, "geometry")
+    keys = re.findall(r'data-key="([^"]+)"', geometry)
+    assert keys == ["xiao2023_fig2_6_self_similarity", "xiao2023_fig3_7_intra_sentence",
+                    "xiao2023_fig4_5_anisotropy_l2_norm"]  # fmt: skip
+    shown = {(r["model"], int(r["layer"]), r["metric"]): float(r["value"])
+             for r in figure_data(geometry, keys[0])}  # fmt: skip
+    expected = {(r["model"], r["layer"], r["metric"]): r["value"]
+                for model, corpus, offset in ((MINILM, "sts-test:s1", 0.0), ("vanilla", "c", 0.2),
+                                              ("tuned", "c", -0.05))
+                for r in geometry_rows(model, corpus, offset)
+                if r["metric"] in ("self_similarity", "self_similarity_adjusted")}  # fmt: skip
+    assert shown == expected
+    assert "protocols xiao2023 (row 1), default (row 2)" in geometry  # one row of panels each
+    assert "Crosses: the values the paper's public code prints" in html.unescape(geometry)
+
+
+def test_sts_with_the_published_value_beside_ours(page):
+    sts = section(page, "sts")
     result = sts_result()
     first, average = result["datasets"][0], result["average"]
-    assert _row_values(sts, ["stsb-test", "stsb", "3"]) == [first["spearman"], first["pearson"]]
-    assert ">81.23<" in sts  # shown with 2 decimals, as papers do
-    assert _row_values(sts, ["average of 2"]) == [average["spearman"], average["pearson"]]
-    grads = _section(page, "gradients")
-    assert grads.count("<img") == 3  # weight-share curves + dissipation + ratio heatmaps
-    ssc = _section(page, "ssc")
-    assert "Table 2" in ssc and ssc.count("<img") == 1
-    config = _section(page, "config")
-    assert "<td>torch</td><td>2.13.0</td>" in config and "&lt;i&gt;c&lt;/i&gt;" in config
+    assert row_values(sts, [MINILM, "stsb-test", "3"]) == [first["spearman"], first["pearson"]]
+    assert ">81.23<" in sts  # 2 decimals, as papers print them
+    assert 'data-published="MTEB STSBenchmark test, cosine Spearman"' in sts
+    assert row_values(sts, [MINILM, "average of 2"]) == [average["spearman"], average["pearson"]]
+
+
+def test_configuration_behind_every_number(page):
+    config = section(page, "configuration")
+    assert '<th scope="col">xiao2023</th>' in config and '<th scope="col">default</th>' in config
+    assert "temperature" in config and "&lt;i&gt;c&lt;/i&gt;" in config  # escaped config value
+    assert "infonce" not in config or "Gradient grid" not in config  # a CSV alone: no settings
+    assert "MTEB STSBenchmark test" in config  # the published values' sources
 
 
 def test_corpus_text_is_escaped(page):
     assert "<script" not in page and "<b>dog" not in page and "<i>c" not in page
-    shown = re.findall(r"<td>([^<]*)</td>", page)
-    assert SCRIPT_SENTENCE in [html.unescape(cell) for cell in shown]
-    assert "<td>&lt;script&gt;</td>" in page  # SSC token
+    shown = [html.unescape(cell) for cell in re.findall(r'<td class="short">([^<]*)</td>|'
+                                                        r"<td>([^<]*)</td>", page) for cell in cell]  # fmt: skip
+    assert SCRIPT_SENTENCE in shown
+    assert "&lt;script&gt;" in section(page, "ssc")  # SSC token
 
 
-def test_self_contained(page):
+def test_self_contained_and_every_image_described(page):
     assert not re.search(r'(src|href)="(https?:)?//', page)
-    assert "data:image/png;base64," in page
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(re.search(r'alt="[^"]{10,}"', image) for image in images)
 
 
-def test_write_report_and_bad_inputs(tmp_path, files):
-    out = write_report([files["geometry"]], tmp_path / "r" / "report.html")
-    assert out.is_file() and '<section id="geometry"' in out.read_text()
-    with pytest.raises(CselabError, match="report input .*nope' does not exist"):
-        collect_inputs([tmp_path / "nope"])
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(CselabError, match="empty' holds none of"):
-        collect_inputs([tmp_path / "empty"])
-    (tmp_path / "bad.json").write_text("{oops")
-    with pytest.raises(CselabError, match=r"bad\.json: not valid JSON"):
-        collect_inputs([tmp_path / "bad.json"])
-    (tmp_path / "x.txt").write_text("")
-    with pytest.raises(CselabError, match=r"x\.txt'.*expected a run directory"):
-        collect_inputs([tmp_path / "x.txt"])
-
-
-def test_split_rows_partitions_every_row():
-    table = make_table(geometry_rows() + dynamics_rows())
-    parts = split_rows(table)
-    assert sum(len(p) for p in parts.values()) == len(table)
-    assert set(parts["rogue"]["metric"]) == {"top1_share", "dims_for_50pct"}
-    assert (parts["dynamics"]["step"] >= 0).all() and (parts["geometry"]["step"] < 0).all()
-
-
-def test_dynamics_draw_runs_of_different_depth_each_at_its_last_layer(tmp_path):
-    rows = [dict(run=run, step=step, layer=layer, metric="anisotropy", value=step + layer)
-            for run, depth in (("deep", 3), ("shallow", 2))
-            for step in (0, 10) for layer in range(depth)]  # fmt: skip
-    write_table(make_table(rows), tmp_path / "run" / "metrics.csv")
-    section = _section(render_report(collect_inputs([tmp_path / "run"])), "dynamics")
-    figure = re.search(
-        r'<figure data-metric="anisotropy \(layers 1, 2\)">.*?</figure>', section, re.S
-    )
-    header = [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", figure.group(0))]
-    assert sorted(header[1:]) == ["deep · layer 2", "shallow · layer 1"]
-
-
-def test_writing_a_report_counts_its_figures_as_progress(files, tmp_path, capsys) -> None:
+def test_a_written_report_counts_its_figures_as_progress(files, tmp_path, capsys) -> None:
     from cselab import progress
 
     with progress.showing("lines"):
-        out = write_report(list(files.values()), tmp_path / "r.html")
+        out = write_report([files["geometry"], files["run"]], tmp_path / "r.html")
     embedded = out.read_text(encoding="utf-8").count('src="data:image/png;base64,')
     assert embedded > 0
     lines = capsys.readouterr().err.splitlines()

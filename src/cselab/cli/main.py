@@ -54,7 +54,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "sweep": guarded(sweep_cmd.sweep, "out", FOLDER),
     "dynamics": guarded(dynamics_cmd.dynamics, "out", FOLDER),
     "evaluate": guarded(evaluate_cmd.evaluate, "out", FILE),
-    "report": guarded(report_cmd.report, "out", FILE),
+    "report": guarded(guarded(report_cmd.report, "out", FILE), "figures", FOLDER),
 }
 for _name, _command in COMMANDS.items():
     app.command(_name, epilog=getattr(_command, "epilog", None))(with_common_options(_command))

@@ -77,7 +77,11 @@ def write_comparison(
     write_csv(extremes, out / "ssc_extremes.csv")
     written += [out / "ssc_tokens.csv", out / "ssc_extremes.csv"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    summary["pairs"] = [{"pair": p.name, "layer": p.layer, "n_tokens": len(p.ssc)} for p in pairs]
+    summary["pairs"] = [
+        {"pair": p.name, "vanilla": p.vanilla.model, "finetuned": p.finetuned.model,
+         "layer": p.layer, "n_tokens": len(p.ssc)}
+        for p in pairs
+    ]  # fmt: skip
     if correlation is not None:
         curve = correlation.curve.assign(layer=pairs[0].layer)[["layer", "n", "token", "pearson"]]
         write_csv(curve, out / "ssc_correlation.csv")

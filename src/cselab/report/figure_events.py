@@ -2,7 +2,7 @@
 
 Reports, ``--plots`` and dynamics draw dozens of matplotlib figures (a report of one
 geometry run: about 20 s on 2 CPU cores); :func:`figure_done` is called by
-:func:`cselab.report.plots.save_figure` and :func:`~cselab.report.plots.figure_to_base64`,
+:func:`cselab.report.plots.save_figure` and :func:`~cselab.report.look.encode_png`,
 and :func:`counting_figures` lets a caller count them (into a :mod:`cselab.progress` task).
 """
 

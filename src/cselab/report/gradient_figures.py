@@ -103,6 +103,7 @@ def _grid(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def _heatmap(ax, grid: pd.DataFrame, *, vmin: float, vmax: float):
     x, y = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+    ax.grid(False)
     return ax.pcolormesh(
         _edges(x), _edges(y), grid.to_numpy(float), vmin=vmin, vmax=vmax, cmap="viridis"
     )
@@ -141,7 +142,7 @@ def plot_weight_panels(table: pd.DataFrame):
     """Fig. 3: mean share of the hardest negative against μ_neg, one line per τ."""
     rows = _li2024_rows(table, "hardest_weight_share")
     share = rows[rows["metric"] == "hardest_weight_share"]
-    runs = list(dict.fromkeys(share["run"]))
+    runs = drawn_losses(rows, "weight")
     x_range = (rows["mu_neg"].min() - 0.02, rows["mu_neg"].max() + 0.02)
     fig, axes = _figure(len(runs), height=3.1)
     for index, (ax, run) in enumerate(zip(axes, runs, strict=True)):
@@ -167,12 +168,26 @@ def _varies(part: pd.DataFrame) -> bool:
     return bool(values.max() - values.min() > 1e-9)
 
 
+def _ratio_panels(rows: pd.DataFrame) -> list[tuple[str, float, pd.DataFrame]]:
+    shown = rows[rows["metric"].isin(["ratio", "ratio_excluded"])]
+    return [panel for panel in _panels(shown) if _varies(panel[2])]
+
+
+def drawn_losses(table: pd.DataFrame, figure: str) -> list[str]:
+    """The losses the li2024 ``figure`` ("dissipation", "weight", "ratio") draws, in order."""
+    table = with_protocol(table)
+    rows = table[table["protocol"] == LI2024]
+    if figure == "ratio":
+        return list(dict.fromkeys(run for run, _, _ in _ratio_panels(rows)))
+    metric = {"dissipation": "dissipation", "weight": "hardest_weight_share"}[figure]
+    return [str(run) for run in dict.fromkeys(rows.loc[rows["metric"] == metric, "run"])]
+
+
 def plot_ratio_panels(table: pd.DataFrame):
     """Fig. 4: the ratio at the means over μ_pos × μ_neg for every loss whose ratio
     varies; cells with ``ratio_excluded`` = 1 shaded."""
     rows = _li2024_rows(table, "ratio")
-    shown = rows[rows["metric"].isin(["ratio", "ratio_excluded"])]
-    panels = [panel for panel in _panels(shown) if _varies(panel[2])]
+    panels = _ratio_panels(rows)
     if not panels:
         raise CselabError("no loss in the gradient table has a ratio that varies over the grid")
     fig, axes = _figure(len(panels))
@@ -231,6 +246,43 @@ def plot_weight_share_curves(table: pd.DataFrame):
     return fig
 
 
+GRID_PARTS = {
+    "dissipation": "dissipation D",
+    "hardest_weight_share": "weight W: share of the hardest negative",
+    "ratio": "ratio r",
+}
+
+
+def plot_cosine_grid(table: pd.DataFrame, loss: str):
+    """Cosine protocol, one loss: heatmaps of D, W (hardest-negative share) and r over
+    μ_pos (rows of a panel) × μ_neg, one row of panels per part, one column per τ."""
+    rows = with_protocol(table)
+    rows = rows[(rows["protocol"] == COSINE) & (rows["run"] == loss)]
+    parts = [m for m in GRID_PARTS if (rows["metric"] == m).any()]
+    if not parts:
+        raise CselabError(f"the gradient table has no cosine-grid rows for loss {loss!r}")
+    taus = rows["temperature"].drop_duplicates().tolist()
+    fig, axes = plt.subplots(
+        len(parts), len(taus), figsize=(min(11.6, 3.2 * len(taus) + 1.2), 2.5 * len(parts)),
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    for row, part in enumerate(parts):
+        values = rows.loc[rows["metric"] == part, "value"]
+        low, high = float(values.min()), float(values.max())
+        image = None
+        for column, tau in enumerate(taus):
+            ax = axes[row][column]
+            same_tau = rows["temperature"].isna() if math.isnan(tau) else rows["temperature"] == tau
+            image = _heatmap(ax, _grid(rows[same_tau], part), vmin=low, vmax=high + 1e-12)
+            ax.set_title(f"{GRID_PARTS[part]} ({_temperature_label(tau)})", fontsize=8.5)
+            ax.set_xlabel("μ_neg (mean negative cosine)")
+            if column == 0:
+                ax.set_ylabel("μ_pos (positive cosine)")
+        assert image is not None  # one panel per τ, at least one τ
+        fig.colorbar(image, ax=list(axes[row]), shrink=0.9)
+    return fig
+
+
 def li2024_figures(table: pd.DataFrame) -> dict[str, object]:
     """The Figs 2-4 a li2024 table has data for: {"dissipation"|"weight"|"ratio": figure}."""
     table = with_protocol(table)
@@ -241,7 +293,7 @@ def li2024_figures(table: pd.DataFrame) -> dict[str, object]:
         figures["dissipation"] = plot_dissipation_panels(rows)
     if "hardest_weight_share" in metrics:
         figures["weight"] = plot_weight_panels(rows)
-    if "ratio" in metrics and any(_varies(p[2]) for p in _panels(rows[rows["metric"] == "ratio"])):
+    if "ratio" in metrics and _ratio_panels(rows):
         figures["ratio"] = plot_ratio_panels(rows)
     return figures
 

@@ -1,154 +1,127 @@
-"""Gather what a report shows from files and run directories (nothing is computed here).
+"""Gather what a report shows from cselab output folders and files (nothing is computed here).
 
-An input is a file or a directory. In a directory these are read when present:
-``metrics.csv`` (tidy table), ``dynamics.csv`` (the runs' tables combined by
-``cselab dynamics``), ``gradients.csv`` (from ``cselab gradients``), ``summary.json``,
-``config.yaml``, ``ssc_tokens.csv``, ``ssc_extremes.csv``, ``ssc_correlation.csv`` (from ``cselab compare``), and any ``*.json``
-written by ``cselab evaluate`` (``"kind": "cselab-sts"``). A file is recognised by its name
-(the SSC files, ``config.yaml``/``*.yml``) or content (STS JSON vs other JSON; any other CSV
-is a tidy table).
+Accepted, each recognised by the files cselab writes (:mod:`cselab.report.input_files`):
+
+- ``cselab geometry --out DIR`` (``metrics.csv`` + ``summary.json`` with the protocol);
+- ``cselab compare --out DIR`` (the same for every model, ``ssc_*.csv``, the pairs);
+- ``cselab gradients --out DIR`` or its ``gradients.csv`` (grid settings in ``summary.json``);
+- a training run (``metrics.csv``, ``config.yaml``, ``summary.json``) and a sweep folder
+  (a folder of runs);
+- ``cselab dynamics --out DIR`` (``dynamics.csv``; each run's config in ``runs.json``);
+- a ``cselab evaluate`` JSON (``"kind": "cselab-sts"``), or a folder of them;
+- a file of one of those folders (its folder is read), or any tidy CSV.
+
+Anything else is an error naming the input. Every row read is tagged with the input it
+came from (``source``: index into :attr:`ReportInputs.sources`) and, for geometry rows, the
+measurement protocol its input records (``geometry_protocol``; training probes measure with
+``default``; "" when the input does not say).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from cselab.errors import CselabError
-from cselab.evaluation.suite import RESULT_KIND
-from cselab.io.yaml_text import load_yaml
-from cselab.results.table import concat_tables, read_table
+from cselab.results.table import concat_tables
 
-SSC_FILES = {
-    "ssc_tokens.csv": "ssc_tokens",
-    "ssc_extremes.csv": "ssc_extremes",
-    "ssc_correlation.csv": "ssc_correlation",
+SOURCE, PROTOCOL = "source", "geometry_protocol"
+#: what each kind of input is called on the page
+KINDS = {
+    "geometry": "cselab geometry",
+    "compare": "cselab compare",
+    "gradients": "cselab gradients",
+    "run": "training run",
+    "sweep": "cselab sweep",
+    "dynamics": "cselab dynamics",
+    "sts": "cselab evaluate",
+    "table": "tidy table",
 }
-DIRECTORY_FILES = (
-    "metrics.csv",
-    "dynamics.csv",
-    "gradients.csv",
-    "summary.json",
-    "config.yaml",
-    *SSC_FILES,
-)
 
 
 @dataclass
-class ConfigRecord:
-    """One configuration/provenance file shown verbatim (parsed, then pretty-printed)."""
+class Source:
+    """One input, with the provenance its files record.
 
-    label: str
-    content: dict
+    protocols: (model, corpus) -> the geometry protocol's fields (geometry, compare)
+    configs:   run -> its training config (runs, sweeps, dynamics folders with runs.json)
+    settings:  the gradient grid's settings (``cselab gradients``'s summary.json)
+    pairs:     (vanilla, fine-tuned) model names (``cselab compare``)
+    """
+
+    path: str
+    kind: str
+    protocols: dict[tuple[str, str], dict] = field(default_factory=dict)
+    configs: dict[str, dict] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} ({KINDS[self.kind]})"
 
 
 @dataclass
 class ReportInputs:
     """Everything a report can show, read from the inputs."""
 
+    sources: list[Source] = field(default_factory=list)
     tables: list[pd.DataFrame] = field(default_factory=list)
     ssc: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
     sts: list[dict] = field(default_factory=list)
-    configs: list[ConfigRecord] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
 
     def metrics(self) -> pd.DataFrame:
-        """All tidy tables stacked (empty table when none was given)."""
-        return concat_tables(self.tables)
+        """All tidy tables stacked, tagged (empty table when none was given)."""
+        table = concat_tables(self.tables)
+        for column, empty in ((SOURCE, -1), (PROTOCOL, "")):
+            if column not in table.columns:
+                table[column] = empty
+        table[SOURCE] = table[SOURCE].fillna(-1).astype(int)
+        table[PROTOCOL] = table[PROTOCOL].fillna("").astype(str)
+        return table
 
     def ssc_frame(self, kind: str) -> pd.DataFrame | None:
         frames = self.ssc.get(kind, [])
         return pd.concat(frames, ignore_index=True) if frames else None
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (vanilla, fine-tuned) pair of model names the inputs compare, once."""
+        return list(dict.fromkeys(pair for s in self.sources for pair in s.pairs))
 
-def _read_mapping(
-    path: Path,
-    parse: Callable[[str], object],
-    parse_error: type[Exception],
-    format_name: str,
-    top_level: str,
-) -> dict:
-    """The file parsed by ``parse``; invalid text or a top level other than a mapping raises."""
-    try:
-        data = parse(path.read_text(encoding="utf-8"))
-    except (parse_error, UnicodeDecodeError) as exc:
-        raise CselabError(f"{path}: not valid {format_name} ({exc})") from exc
-    if not isinstance(data, dict):
-        raise CselabError(f"{path}: expected {top_level} at the top level")
-    return data
+    def run_configs(self) -> dict[str, dict]:
+        """run -> training config, over every input that records one."""
+        configs: dict[str, dict] = {}
+        for source in self.sources:
+            for run, config in source.configs.items():
+                configs.setdefault(run, config)
+        return configs
 
-
-def _read_json(path: Path) -> dict:
-    return _read_mapping(path, json.loads, json.JSONDecodeError, "JSON", "a JSON object")
-
-
-def _read_yaml(path: Path) -> dict:
-    return _read_mapping(path, load_yaml, yaml.YAMLError, "YAML", "a mapping")
-
-
-def _versions(data: dict) -> dict[str, str]:
-    found = data.get("versions")
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
-
-
-def _read_file(path: Path, inputs: ReportInputs) -> None:
-    name = path.name
-    if name in SSC_FILES:
-        try:
-            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise CselabError(f"{path}: not a readable CSV ({exc})") from exc
-        inputs.ssc.setdefault(SSC_FILES[name], []).append(frame)
-    elif path.suffix.lower() == ".csv":
-        inputs.tables.append(read_table(path))
-    elif path.suffix.lower() == ".json":
-        data = _read_json(path)
-        if data.get("kind") == RESULT_KIND:
-            inputs.sts.append(data)
-            shown = {k: v for k, v in data.items() if k != "datasets"}
-            inputs.configs.append(ConfigRecord(str(path), shown, _versions(data)))
-        else:
-            inputs.configs.append(ConfigRecord(str(path), data, _versions(data)))
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        data = _read_yaml(path)
-        inputs.configs.append(ConfigRecord(str(path), data, _versions(data)))
-    else:
-        raise CselabError(
-            f"report input {str(path)!r}: expected a run directory, .csv, .json or .yaml file"
-        )
-    inputs.sources.append(str(path))
+    def add_table(self, frame: pd.DataFrame, source: Source, protocol: pd.Series | str) -> None:
+        """Tag ``frame`` with ``source`` (appended to the sources if new) and its protocol."""
+        if source not in self.sources:
+            self.sources.append(source)
+        index = self.sources.index(source)
+        self.tables.append(frame.assign(**{SOURCE: index, PROTOCOL: protocol}))
 
 
 def collect_inputs(paths: Sequence[str | os.PathLike[str]]) -> ReportInputs:
-    """Read every input (see module doc); a directory with nothing known raises."""
+    """Read every input (see the module doc); one that is not a cselab output raises."""
+    from cselab.report.input_files import read_input
+
     if not paths:
-        raise CselabError("give at least one report input (a run directory or a file)")
+        raise CselabError("give at least one report input (a cselab output folder or file)")
     inputs = ReportInputs()
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            known = [path / n for n in DIRECTORY_FILES if (path / n).is_file()]
-            extra = [
-                p
-                for p in sorted(path.glob("*.json"))
-                if p.name != "summary.json" and _read_json(p).get("kind") == RESULT_KIND
-            ]
-            if not known and not extra:
-                raise CselabError(
-                    f"report input directory {str(path)!r} holds none of "
-                    f"{list(DIRECTORY_FILES)} and no cselab evaluate JSON"
-                )
-            for file in [*known, *extra]:
-                _read_file(file, inputs)
-        elif path.is_file():
-            _read_file(path, inputs)
-        else:
+        if not path.exists():
             raise CselabError(f"report input {str(path)!r} does not exist")
+        source = read_input(path, inputs)
+        if source not in inputs.sources:
+            inputs.sources.append(source)
     return inputs

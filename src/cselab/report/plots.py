@@ -76,35 +76,3 @@ def save_figure(fig, path: str | os.PathLike[str]) -> Path:
     written = write_bytes(out, buffer.getvalue(), what="figure")
     figure_done()
     return written
-
-
-def plot_ssc_correlation(curve: pd.DataFrame):
-    """Pearson r of two pairs' SSCs against the number n of frequent tokens (Xiao Fig. 24)."""
-    missing = {"n", "pearson"} - set(curve.columns)
-    if missing:
-        raise CselabError(f"the SSC correlation table lacks column(s) {sorted(missing)}")
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    groups = curve.groupby("layer", sort=True) if "layer" in curve.columns else [("", curve)]
-    for layer, group in groups:
-        group = group.sort_values("n")
-        label = f"layer {layer}" if layer != "" else "SSC correlation"
-        ax.plot(group["n"], group["pearson"], label=label)
-    ax.set_xlabel("top n frequent tokens")
-    ax.set_ylabel("Pearson r of SSCs")
-    ax.set_title("SSC correlation between the two model pairs")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def figure_to_base64(fig) -> str:
-    """Encode a figure as a base64 PNG (for embedding in HTML) and close it."""
-    import base64
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    figure_done()
-    return base64.b64encode(buffer.getvalue()).decode("ascii")

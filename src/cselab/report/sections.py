@@ -1,295 +1,204 @@
-"""The report's sections, decided by what the input rows contain (no metric is computed).
+"""The page, built from what the inputs hold (no metric is computed), in a paper's order:
 
-- gradient grid: rows with ``mu_pos``/``mu_neg`` (Li et al. 2024, Figs 2-4: the li2024
-  protocol's three figures, or heatmaps of a cosine grid);
-- dynamics: ``step >= 0`` (Xiao et al. 2023, Figs 8-23; per-layer metrics at the chosen
-  layers, by default the last);
-- geometry: ``step < 0``, ``layer >= 0`` (Figs 2-7, one line per model), except the metrics
-  of Table 1 (rogue dimensions) and Table 3 (informativity), which are tables (the section
-  of each output comes from :data:`cselab.geometry.registry.METRICS`);
-- SSC tables (Table 2) and the SSC correlation curve (Fig. 24) from ``cselab compare``;
-- STS results from ``cselab evaluate``; configuration and versions of every input.
+1. Summary: findings in words, the headline numbers per model and per training run;
+2. Geometry across layers: Xiao et al. 2023's Figs. 2-7 (raw beside adjusted);
+3. Tables 1 and 3 as the paper prints them;
+4. Self-similarity change: Fig. 24 and Table 2 (``cselab compare``);
+5. Learning dynamics: the key metrics over steps per study (Figs. 8-11, 16-19, 20-23);
+6. Gradient parts: Li et al. 2024's Figs. 2-4;
+7. STS evaluation;
+
+then the appendix, collapsed: every other metric as small multiples, the full tables, the
+configuration behind every number, the inputs. Rows are told apart by kind: gradient grid
+(``mu_pos``/``mu_neg``), training steps (``step >= 0``), per-layer geometry (``layer >= 0``),
+values without a layer.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
 from cselab.errors import CselabError
-from cselab.report.gradient_figures import (
-    COSINE,
-    LI2024,
-    li2024_figures,
-    plot_part_heatmap,
-    plot_weight_share_curves,
-    with_protocol,
+from cselab.report.appendix import (
+    full_tables,
+    inputs_table,
+    protocol_table,
+    published_table,
+    settings_tables,
+    training_tables,
+    versions_table,
 )
+from cselab.report.dynamics_figures import Layers, check_layers, dynamics_figures, studies
+from cselab.report.gradient_section import gradient_section
 from cselab.report.inputs import ReportInputs
-from cselab.report.plots import (
-    figure_to_base64,
-    plot_over_layers,
-    plot_over_steps,
-    plot_ssc_correlation,
-)
-from cselab.report.tables import (
-    INFORMATIVITY_SECTION,
-    ROGUE_SECTION,
-    Table,
-    frame_table,
-    grouped_wide_tables,
-    over_layers_table,
-    over_steps_table,
-    sts_tables,
-    wide_table,
-)
-from cselab.results.dynamics import rows_at_layers
-from cselab.results.table import NO_LAYER
-
-
-@dataclass
-class Figure:
-    title: str
-    png_base64: str
-    data: Table | None = None
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    intro: str = ""
-    figures: list[Figure] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    texts: list[tuple[str, str]] = field(default_factory=list)  # (label, preformatted text)
+from cselab.report.layer_figures import appendix_layer_figure, paper_layer_figures, paper_outputs
+from cselab.report.lines import first_measurement, labels, layer_lines
+from cselab.report.page import FigureOutput, Page, Section
+from cselab.report.paper_tables import table1, table2, table3
+from cselab.report.ssc_figures import plot_ssc
+from cselab.report.sts_section import sts_table, worst_pairs
+from cselab.report.summary import model_table, pair_findings, published_findings, run_table
+from cselab.report.tables import Table, frame_table
 
 
 def split_rows(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Partition the tidy rows into the report's kinds (see module doc)."""
+    """The rows by kind: ``grid``, ``dynamics``, ``layers`` (per-layer geometry), ``other``."""
     is_grid = pd.Series(False, index=table.index)
     if {"mu_pos", "mu_neg"} <= set(table.columns):
         is_grid = table["mu_pos"].notna() & table["mu_neg"].notna()
     rest = table[~is_grid]
     static = rest[rest["step"] < 0]
-    from cselab.geometry.registry import section_of
-
-    sections = static["metric"].map(section_of)
-    rogue, info = sections == ROGUE_SECTION, sections == INFORMATIVITY_SECTION
-    plain = static[~rogue & ~info]
     return {
         "grid": table[is_grid],
         "dynamics": rest[rest["step"] >= 0],
-        "geometry": plain[plain["layer"] >= 0],
-        "rogue": static[rogue],
-        "informativity": static[info],
-        "other": plain[plain["layer"] < 0],
+        "layers": static[static["layer"] >= 0],
+        "other": static[static["layer"] < 0],
     }
 
 
-def _line_labels(rows: pd.DataFrame) -> pd.Series:
-    label = rows["model"].where(rows["model"] != "", "model")
-    if rows["corpus"].nunique() > 1:
-        label = label + " / " + rows["corpus"]
-    if rows["run"].nunique() > 1:
-        label = rows["run"] + ": " + label
-    return label
-
-
-def _embed(fig) -> str:
-    """Integer ticks on the x axis (layers, steps), then base64 PNG."""
-    fig.axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
-    return figure_to_base64(fig)
-
-
-def geometry_section(rows: pd.DataFrame) -> Section:
-    rows = rows.assign(line=_line_labels(rows))
-    section = Section(
-        "geometry", "Geometry over layers", "One line per model (Xiao et al. 2023, Figs 2-7)."
-    )
-    for metric in rows["metric"].unique():
-        metric_rows = rows[rows["metric"] == metric]
-        fig = plot_over_layers(metric_rows.assign(model=metric_rows["line"]), metric)
-        section.figures.append(Figure(metric, _embed(fig), over_layers_table(metric_rows, metric)))
-    return section
-
-
-def dynamics_section(rows: pd.DataFrame, layers: Sequence[int] | str | None = None) -> Section:
-    """Metric against step, one line per run; a per-layer metric is drawn at ``layers``
-    (:func:`cselab.results.dynamics.rows_at_layers`: default each run's last layer; with
-    several layers, one line per run and layer)."""
-    per_layer = sorted(set(rows["layer"]) - {NO_LAYER})
-    if isinstance(layers, str):
-        if layers != "all":
-            raise CselabError(f"layers {layers!r}: give 'all' or a list of layers")
-    elif layers is not None and per_layer and -1 not in layers and not set(layers) & set(per_layer):
-        raise CselabError(
-            f"layers {list(layers)}: the training dynamics have layers {per_layer} (-1 = last)"
-        )
-    if layers is None:
-        shown = "their last layer"
-    elif layers == "all":
-        shown = "every layer"
-    else:
-        shown = f"layers {', '.join(map(str, layers))} (-1 = the last)"
-    section = Section("dynamics", "Training dynamics")
-    skipped = []
-    for metric in rows["metric"].unique():
-        metric_rows, drawn = rows_at_layers(rows[rows["metric"] == metric], layers)
-        if metric_rows.empty:
-            skipped.append(str(metric))
-            continue
-        title = metric
-        if drawn:
-            title = f"{metric} (layer{'s' * (len(drawn) > 1)} {', '.join(map(str, drawn))})"
-        fig = plot_over_steps(metric_rows, metric)
-        section.figures.append(Figure(title, _embed(fig), over_steps_table(metric_rows, title)))
-    section.intro = (
-        "Metric against training step, one line per run (Xiao et al. 2023, Figs 8-23); "
-        f"per-layer metrics are drawn at {shown}."
-        + (f" Not measured at those layers: {', '.join(skipped)}." if skipped else "")
-    )
-    return section
-
-
-LI2024_TITLES = {
-    "dissipation": "Gradient dissipation over μ_pos × μ_neg (Fig. 2)",
-    "weight": "Share of the hardest negative in the weight against μ_neg (Fig. 3)",
-    "ratio": "Ratio over μ_pos × μ_neg; shaded: pairs that do not occur (Fig. 4)",
-}
-
-
-def _weight_curves_table(rows: pd.DataFrame) -> Table:
-    """Fig. 3's values: one row per μ_neg, one column per loss and τ."""
-    share = rows[rows["metric"] == "hardest_weight_share"]
-    wide = share.pivot_table(index="mu_neg", columns=["run", "temperature"], values="value")
-    wide.columns = [f"{run} τ={tau:g}" for run, tau in wide.columns]
-    return frame_table(wide.reset_index(), "hardest-negative share (μ_neg in units of π)")
-
-
-def gradient_section(rows: pd.DataFrame) -> Section:
-    """Li et al.'s Figs 2-4 for li2024 tables; heatmaps and curves for cosine grids."""
-    rows = with_protocol(rows)
-    section = Section(
-        "gradients",
-        "Gradient parts",
-        "Gradient dissipation, weight and ratio of the unified gradient (Li et al. 2024); "
-        "li2024: the authors' simulation protocol (angles in units of π), the values are "
-        "in the input's gradients.csv.",
-    )
-    li = rows[rows["protocol"] == LI2024]
-    for key, fig in li2024_figures(li).items():
-        data = _weight_curves_table(li) if key == "weight" else None
-        section.figures.append(Figure(LI2024_TITLES[key], figure_to_base64(fig), data))
-    for run, group in rows[rows["protocol"] == COSINE].groupby("run", sort=False):
-        metrics = set(group["metric"])
-        if "hardest_weight_share" in metrics:
-            fig = plot_weight_share_curves(group)
-            section.figures.append(Figure(f"{run}: hardest_weight_share", figure_to_base64(fig)))
-        for metric in sorted(metrics - {"hardest_weight_share"}):
-            for tau in group["temperature"].drop_duplicates():
-                fig = plot_part_heatmap(group, metric, float(tau))
-                label = "" if math.isnan(tau) else f", τ = {tau:g}"
-                section.figures.append(Figure(f"{run}: {metric}{label}", figure_to_base64(fig)))
-        data = group[["metric", "temperature", "mu_pos", "mu_neg", "value"]]
-        section.tables.append(frame_table(data.reset_index(drop=True), f"{run}: grid values"))
-    return section
-
-
-def ssc_section(inputs: ReportInputs) -> Section | None:
-    extremes = inputs.ssc_frame("ssc_extremes")
-    curve = inputs.ssc_frame("ssc_correlation")
+def _ssc_section(inputs: ReportInputs, out: FigureOutput) -> Section | None:
+    extremes, curve = inputs.ssc_frame("ssc_extremes"), inputs.ssc_frame("ssc_correlation")
     tokens = inputs.ssc_frame("ssc_tokens")
     if extremes is None and curve is None and tokens is None:
         return None
+    best = next((s.settings["ssc_correlation"].get("best_n") for s in inputs.sources
+                 if isinstance(s.settings.get("ssc_correlation"), dict)), None)  # fmt: skip
     section = Section(
-        "ssc",
-        "Self-similarity change and frequency",
-        "ssc = (ss_f − ani_f) − (ss_v − ani_v) per token (Xiao et al. 2023, Table 2, Fig. 24).",
-    )
+        "ssc", "Self-similarity change and frequency",
+        "How each frequent token's self-similarity changes from a vanilla to a fine-tuned "
+        "model, adjusted by each model's anisotropy (Xiao et al. 2023, section 3).",
+    )  # fmt: skip
+    fig = plot_ssc(tokens, curve, best)
+    drawn = tokens if tokens is not None else curve
+    if fig is not None and drawn is not None:
+        pairs = ", ".join(dict.fromkeys(tokens["pair"])) if tokens is not None else "two pairs"
+        layer = ", ".join(map(str, dict.fromkeys(tokens["layer"]))) if tokens is not None else "?"
+        section.figures.append(out.figure(
+            fig, key="xiao2023_fig24_ssc",
+            title="Self-similarity change against frequency (as Xiao et al. 2023, Fig. 24).",
+            caption=f"Pairs: {pairs}; layer {layer}; tokens in the vanilla model's frequency "
+            "order on the compared corpus (protocol in the configuration appendix).",
+            alt="Line plots of each token's SSC by frequency rank and of the two pairs' SSC "
+            "correlation against n",
+            data=Table("data", [], csv=drawn.to_csv(index=False), csv_name="ssc.csv"),
+        ))  # fmt: skip
     if extremes is not None:
-        section.tables.append(frame_table(extremes, "Tokens with the largest SSC (Table 2)"))
-    if curve is not None:
-        fig = plot_ssc_correlation(curve)
-        section.figures.append(
-            Figure(
-                "SSC correlation vs n (Fig. 24)", figure_to_base64(fig), frame_table(curve, "curve")
-            )
-        )
-    if tokens is not None:
-        section.tables.append(frame_table(tokens.head(50), "Most frequent tokens (first 50 rows)"))
+        section.tables.append(table2(extremes))
     return section
 
 
-def rogue_section(rows: pd.DataFrame) -> Section:
-    tables = grouped_wide_tables(rows, "Dimension contributions")
-    return Section("rogue", "Rogue dimensions (Table 1)", tables=tables)
+def _summary(
+    rows: pd.DataFrame, lines, inputs: ReportInputs, found_studies: Sequence
+) -> Section | None:
+    section = Section("summary", "Summary")
+    section.findings = published_findings(rows, lines, inputs.sts) + pair_findings(
+        rows, lines, inputs.pairs()
+    )
+    if lines or inputs.sts:
+        section.tables.append(model_table(rows, lines, inputs.sts))
+    for study in found_studies:
+        table, sentences = run_table(study)
+        section.findings += sentences
+        if table.rows:
+            section.tables.append(table)
+    return section if section.tables or section.findings else None
 
 
-def informativity_section(rows: pd.DataFrame) -> Section:
-    tables = grouped_wide_tables(rows, "Informativity r²")
-    intro = "r² before vs after removing the top-k dimensions."
-    return Section("informativity", "Informativity (Table 3)", intro, tables=tables)
-
-
-def other_section(rows: pd.DataFrame) -> Section:
-    return Section("other", "Other values", tables=[wide_table(rows, "Values without a layer")])
-
-
-#: The section built from each kind of row of :func:`split_rows`.
-_ROW_SECTIONS: dict[str, Callable[[pd.DataFrame], Section]] = {
-    "geometry": geometry_section,
-    "rogue": rogue_section,
-    "informativity": informativity_section,
-    "grid": gradient_section,
-    "other": other_section,
-}
-
-
-def _sections_with_rows(parts: dict[str, pd.DataFrame], *kinds: str) -> list[Section]:
-    """The section of each of ``kinds`` that has rows, in that order."""
-    return [_ROW_SECTIONS[kind](parts[kind]) for kind in kinds if not parts[kind].empty]
-
-
-def build_sections(
-    inputs: ReportInputs, *, dynamics_layers: Sequence[int] | str | None = None
-) -> list[Section]:
-    """Every section for which the inputs hold something, in reading order;
-    ``dynamics_layers``: the layers drawn in the training dynamics ("all", a list with
-    -1 = the last; default: the last)."""
-    sections: list[Section] = []
-    if inputs.sts:
-        sts = Section("sts", "STS evaluation", "Spearman and Pearson × 100 of cosine vs gold.")
-        for result in inputs.sts:
-            sts.tables += sts_tables(result)
-        sections.append(sts)
-    parts = split_rows(inputs.metrics())
-    sections += _sections_with_rows(parts, "geometry", "rogue", "informativity")
-    ssc = ssc_section(inputs)
-    if ssc is not None:
-        sections.append(ssc)
-    if not parts["dynamics"].empty:
-        sections.append(dynamics_section(parts["dynamics"], dynamics_layers))
-    sections += _sections_with_rows(parts, "grid", "other")
-    if inputs.configs:
-        config = Section(
-            "config", "Configuration and versions", "Exactly as recorded by the producing command."
+def _appendix(
+    parts: dict[str, pd.DataFrame], rows: pd.DataFrame, lines, inputs: ReportInputs,
+    extra_figures: list, out: FigureOutput, found_studies: Sequence,
+) -> list[Section]:  # fmt: skip
+    drawn = paper_outputs()
+    found = (
+        appendix_layer_figure(rows, lines, drawn, out, level=lv) for lv in ("token", "sentence")
+    )
+    figures = [figure for figure in found if figure is not None]
+    appendix = [
+        Section("more-geometry", "Every other geometry metric, per layer", figures=figures),
+        Section("more-dynamics", "Every other training metric, per step", figures=extra_figures),
+    ]
+    tables = full_tables(rows)
+    if not parts["other"].empty:
+        tables.append(frame_table(parts["other"][["run", "model", "corpus", "metric", "value"]],
+                                  "Values without a layer", name="values"))  # fmt: skip
+    tokens = inputs.ssc_frame("ssc_tokens")
+    if tokens is not None:  # all rows: the data of the SSC figure
+        shown = frame_table(
+            tokens,
+            "Self-similarity change of every token",
+            name="ssc_tokens",
+            note="All rows: the data of the self-similarity change figure.",
         )
-        for record in inputs.configs:
-            if record.versions:
-                frame = pd.DataFrame(
-                    sorted(record.versions.items()), columns=["package", "version"]
-                )
-                config.tables.append(frame_table(frame, f"versions: {record.label}"))
-            config.texts.append(
-                (
-                    record.label,
-                    json.dumps(record.content, indent=2, default=str, ensure_ascii=False),
-                )
-            )
-        sections.append(config)
-    return sections
+        shown.csv = ""
+        tables.append(shown)
+    tables += worst_pairs(inputs.sts)
+    appendix.append(Section("full-tables", "Full tables", tables=tables))
+    config = [protocol_table(inputs), *training_tables(inputs, found_studies),
+              *settings_tables(inputs), versions_table(inputs), published_table()]  # fmt: skip
+    appendix.append(Section(
+        "configuration", "Configuration behind the numbers",
+        "Exactly as each input records it.", tables=[t for t in config if t is not None],
+    ))  # fmt: skip
+    appendix.append(Section("inputs", "Inputs", tables=[inputs_table(inputs)]))
+    return [section for section in appendix if section.figures or section.tables]
+
+
+def build_page(
+    inputs: ReportInputs, *, dynamics_layers: Layers = None, out: FigureOutput | None = None
+) -> Page:
+    """The report's sections for what the inputs hold; ``dynamics_layers``: the layers at
+    which per-layer metrics are drawn over steps ("all", a list with -1 = the last;
+    default: each run's last)."""
+    out = out or FigureOutput()
+    parts = split_rows(inputs.metrics())
+    rows = first_measurement(parts["layers"])
+    lines = layer_lines(rows)
+    found_studies = studies(parts["dynamics"], inputs)
+    if found_studies:
+        check_layers(parts["dynamics"], dynamics_layers)
+    page = Page()
+    summary = _summary(rows, lines, inputs, found_studies)
+    if summary is not None:
+        page.sections.append(summary)
+    if lines:
+        page.sections.append(Section(
+            "geometry", "Geometry across layers",
+            "Self-similarity (a token's mean cosine to itself in other contexts), "
+            "intra-sentence similarity (a token's cosine to its sentence's mean), the "
+            "anisotropy baseline (the mean cosine of unrelated tokens) and the mean L2 norm, "
+            "at every hidden state; adjusted = raw − baseline (Xiao et al. 2023, section 2).",
+            figures=paper_layer_figures(rows, lines, inputs.pairs(), out),
+        ))  # fmt: skip
+        names = labels(lines)
+        tables = [t for t in (table1(rows, lines, names), table3(rows, lines, names)) if t]
+        if tables:
+            page.sections.append(Section("tables", "Rogue dimensions and informativity",
+                                         tables=tables, side_by_side=True))  # fmt: skip
+    ssc = _ssc_section(inputs, out)
+    if ssc is not None:
+        page.sections.append(ssc)
+    extra = []
+    if found_studies:
+        dynamics = Section(
+            "dynamics", "Learning dynamics",
+            "The last layer's geometry and the STS dev Spearman at every probed step, one "
+            "line per run (Xiao et al. 2023, section 4 and appendices B, D).",
+        )  # fmt: skip
+        for index, study in enumerate(found_studies, start=1):
+            main, rest = dynamics_figures(study, index, dynamics_layers, out)
+            dynamics.figures += [main] if main else []
+            extra += [rest] if rest else []
+        page.sections.append(dynamics)
+    if not parts["grid"].empty:
+        page.sections.append(gradient_section(parts["grid"], inputs, out))
+    if inputs.sts:
+        page.sections.append(Section("sts", "STS evaluation", tables=[sts_table(inputs.sts)]))
+    if not page.sections and not inputs.run_configs():
+        raise CselabError(
+            f"nothing to report in {[s.path for s in inputs.sources]}: no results were found"
+        )
+    page.appendix = _appendix(parts, rows, lines, inputs, extra, out, found_studies)
+    page.number()
+    return page

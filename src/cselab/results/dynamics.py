@@ -3,11 +3,13 @@
 Each run directory holds ``metrics.csv`` (written by ``cselab train``). The combined
 table has one block per run; :func:`rows_at_layers` picks the rows a figure of one metric
 against step shows (by default each run's last hidden state, as in Xiao et al. 2023,
-Figs 8-23); the figures are drawn by :mod:`cselab.report.dynamics_figures`.
+Figs 8-23); the figures are drawn by :mod:`cselab.report.dynamics_pngs` (``cselab dynamics``) and
+:mod:`cselab.report.dynamics_figures` (the report).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,9 +17,33 @@ from pathlib import Path
 import pandas as pd
 
 from cselab.errors import CselabError
+from cselab.io.atomic import write_text
+from cselab.io.yaml_text import load_yaml
 from cselab.results.table import NO_LAYER, NO_STEP, concat_tables, read_table
 
 METRICS_FILE = "metrics.csv"
+CONFIG_FILE = "config.yaml"
+#: beside dynamics.csv: each run's folder and configuration (:func:`run_records`)
+RUNS_FILE = "runs.json"
+
+
+def _run_table(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """One run's table; rows without a run name get the run folder's name."""
+    path = Path(run_dir)
+    table_path = path / METRICS_FILE if path.is_dir() else path
+    if not table_path.is_file():
+        raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}{_why(path)}")
+    frame = read_table(table_path)
+    if frame.empty:
+        raise CselabError(f"results table {str(table_path)!r} has no rows")
+    if (frame["step"] == NO_STEP).all():
+        raise CselabError(
+            f"results table {str(table_path)!r} has no training steps: it is not a training "
+            "run (cselab geometry and compare measure one model); give run folders written "
+            "by cselab train or cselab sweep"
+        )
+    frame.loc[frame["run"] == "", "run"] = path.name if path.is_dir() else path.parent.name
+    return frame
 
 
 def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
@@ -29,20 +55,7 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
     frames = []
     owner: dict[str, str] = {}
     for run_dir in run_dirs:
-        path = Path(run_dir)
-        table_path = path / METRICS_FILE if path.is_dir() else path
-        if not table_path.is_file():
-            raise CselabError(f"run directory {str(run_dir)!r} has no {METRICS_FILE}{_why(path)}")
-        frame = read_table(table_path)
-        if frame.empty:
-            raise CselabError(f"results table {str(table_path)!r} has no rows")
-        if (frame["step"] == NO_STEP).all():
-            raise CselabError(
-                f"results table {str(table_path)!r} has no training steps: it is not a training "
-                "run (cselab geometry and compare measure one model); give run folders written "
-                "by cselab train or cselab sweep"
-            )
-        frame.loc[frame["run"] == "", "run"] = path.name if path.is_dir() else path.parent.name
+        frame = _run_table(run_dir)
         for run in frame["run"].unique():
             if run in owner:
                 raise CselabError(
@@ -52,6 +65,30 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
             owner[str(run)] = str(run_dir)
         frames.append(frame)
     return concat_tables(frames)
+
+
+def run_records(run_dirs: Sequence[str | os.PathLike[str]]) -> dict[str, dict]:
+    """run -> {"dir": its folder, "config": its config.yaml} for every run folder given
+    that has a config (written as ``runs.json`` beside ``dynamics.csv``, so the report can
+    label each run by what differs in its configuration)."""
+    records: dict[str, dict] = {}
+    for run_dir in run_dirs:
+        path = Path(run_dir)
+        folder = path if path.is_dir() else path.parent
+        if not (folder / CONFIG_FILE).is_file():
+            continue
+        config = load_yaml((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        for run in _run_table(run_dir)["run"].unique():
+            records[str(run)] = {"dir": str(folder), "config": config}
+    return records
+
+
+def write_run_records(
+    run_dirs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+) -> Path:
+    """Write :func:`run_records` as ``OUT_DIR/runs.json`` (atomically)."""
+    text = json.dumps({"runs": run_records(run_dirs)}, indent=2, default=str)
+    return write_text(Path(out_dir) / RUNS_FILE, text, what="run records")
 
 
 def _why(path: Path) -> str:

@@ -22,6 +22,8 @@ from cselab.results.table import concat_tables, make_table, read_table, write_ta
 
 METRICS_FILE = "metrics.csv"
 SUMMARY_FILE = "summary.json"
+#: the ``kind`` of a run's summary.json (how the report recognises a run folder)
+SUMMARY_KIND = "cselab_training_run"
 
 
 def record_session(
@@ -30,7 +32,7 @@ def record_session(
     """Add this session (versions, UTC time, first step, planned last step, processes) to
     ``summary.json``."""
     path = Path(run_dir) / SUMMARY_FILE
-    summary: dict = {"kind": "cselab_training_run", "run": name, "sessions": []}
+    summary: dict = {"kind": SUMMARY_KIND, "run": name, "sessions": []}
     if start_step > 0 and path.is_file():
         summary = read_summary(run_dir)
     session = {
@@ -58,7 +60,7 @@ def record_end(run_dir: Path, step: int, status: str, reason: str, **fields: obj
 def read_summary(run_dir: Path) -> dict:
     path = Path(run_dir) / SUMMARY_FILE
     if not path.is_file():
-        return {"kind": "cselab_training_run", "sessions": []}
+        return {"kind": SUMMARY_KIND, "sessions": []}
     return json.loads(path.read_text(encoding="utf-8"))
 
 
