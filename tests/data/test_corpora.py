@@ -164,3 +164,23 @@ def test_options_a_format_does_not_read_are_errors(tmp_path: Path) -> None:
         load_corpus(text, column="sentence")
     with pytest.raises(CselabError, match=r"sts_sentences='3'; choose one of \['1', '2', 'both'\]"):
         load_corpus(text, sts_sentences="3")
+
+
+def test_what_a_caller_gives_as_a_corpus(tmp_path: Path) -> None:
+    from cselab.data.corpora import Corpus, open_corpus, sentences_and_name
+
+    listed = ["one sentence.", "another one."]
+    assert sentences_and_name(listed) == (listed, "corpus")
+    path = tmp_path / "mine.txt"
+    path.write_text("\n".join(listed) + "\n", encoding="utf-8")
+    for given in (path, str(path), open_corpus(path)):
+        sentences, name = sentences_and_name(given)
+        assert list(sentences) == listed and name == "mine"
+    default, name = sentences_and_name(None)
+    assert name == "default" and len(list(default)) == 416
+    assert sentences_and_name(Corpus("named", listed)) == (listed, "named")
+    with pytest.raises(CselabError, match="'one sentence.': one string that names no corpus"):
+        sentences_and_name("one sentence.")
+    for typo in ("mine.tx", str(tmp_path / "nowhere" / "mine.txt")):  # a path, not a sentence
+        with pytest.raises(CselabError, match=f"corpus file '{typo}' does not exist"):
+            sentences_and_name(typo)

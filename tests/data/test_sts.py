@@ -229,3 +229,41 @@ def test_a_quote_left_open_in_an_sts_table_is_named(tmp_path):
     path = _write(tmp_path / "q.csv", ["sentence1,sentence2,score", '"a,b,1', "c,d,2"])
     with pytest.raises(CselabError, match=r"q\.csv:2: broken quoting"):
         load_sts(str(path))
+
+
+def test_sts_data_in_every_form_a_caller_gives(stsb_dir) -> None:
+    from cselab.data.sts import as_scored_pairs
+
+    spec = f"stsb:{stsb_dir}?split=dev"
+    pairs, name = as_scored_pairs(spec)
+    assert (len(pairs), name) == (1500, load_sts(spec).name)
+    assert as_scored_pairs(load_sts(spec), name="dev") == (pairs, "dev")
+    tuples = [("A cat.", "A dog.", 1), ScoredPair("x", "y", 2.5)]
+    assert as_scored_pairs(tuples) == ([ScoredPair("A cat.", "A dog.", 1.0), tuples[1]], "pairs")
+    bad = [
+        ([("only two", "items")], r"pairs item 0: expected \(sentence1, sentence2, score\)"),
+        ([("a", "b", "high")], "pairs item 0: score 'high' is not a number"),
+        ([("a", "b", float("nan"))], "pairs item 0: score nan is not finite"),
+        ([("a", " ", 1.0)], "pairs item 0: sentence 2 is empty"),
+        ([("a", 3, 1.0)], "pairs item 0: sentences must be text"),
+    ]
+    for items, message in bad:
+        with pytest.raises(CselabError, match=message):
+            as_scored_pairs(items)
+
+
+def test_sts_pairs_as_a_dataframe_or_a_path(stsb_dir) -> None:
+    import pandas as pd
+
+    from cselab.data.sts import as_scored_pairs
+
+    frame = pd.DataFrame(
+        {"score": [1, 2.5], "sentence1": ["A cat.", "x"], "sentence2": ["A dog.", "y"]}
+    )
+    pairs, _ = as_scored_pairs(frame)
+    assert pairs == [ScoredPair("A cat.", "A dog.", 1.0), ScoredPair("x", "y", 2.5)]
+    with pytest.raises(CselabError, match=r"pairs: a DataFrame without column\(s\) \['score'\]"):
+        as_scored_pairs(frame.rename(columns={"score": "gold"}))
+    with pytest.raises(CselabError, match="pairs of type int: give an STS spec"):
+        as_scored_pairs(3)
+    assert len(as_scored_pairs(stsb_dir / "sts-dev.csv")[0]) == 1500

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -156,6 +157,20 @@ def test_vectors_from_elsewhere_give_the_models_numbers(tiny_model, toy_sentence
         want[(2, "sentence_anisotropy")], abs=1e-5
     )
     assert not any(m.startswith("self_similarity") for m in sentences.table["metric"])
+
+
+def test_vectors_that_cannot_be_read_are_named() -> None:
+    from cselab.geometry.analysis import analyze_embeddings
+
+    tokens = np.zeros((2, 6, 4), dtype=np.float32)
+    with pytest.raises(CselabError, match="token_vectors need token_ids .* and sentence_ids"):
+        analyze_embeddings(token_vectors=tokens)
+    with pytest.raises(CselabError, match="token_ids: expected numbers .* got list"):
+        analyze_embeddings(token_vectors=tokens, token_ids=list("abcdef"), sentence_ids=[0] * 6)
+    with pytest.raises(CselabError, match=r"sentence_vectors of shape \(5,\): give \(n, d\)"):
+        analyze_embeddings(sentence_vectors=np.ones(5))
+    with pytest.raises(CselabError, match="sentence_vectors: expected numbers"):
+        analyze_embeddings(sentence_vectors=np.array([["a", "b"]] * 5))
 
 
 def test_progress_counts_batches_and_any_iterable_works(tiny_model, toy_sentences) -> None:

@@ -9,7 +9,7 @@ from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
 from cselab.geometry.anisotropy import anisotropy_all_pairs, anisotropy_sampled
-from cselab.geometry.base import TokenBatch
+from cselab.models.token_batch import TokenBatch
 
 
 @pytest.mark.parametrize("n_sentences", [5, 1000])

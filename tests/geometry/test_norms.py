@@ -8,8 +8,8 @@ import torch
 from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
 from cselab.geometry.norms import mean_norm
+from cselab.models.token_batch import TokenBatch
 
 
 def test_random_and_tiny_bert(tiny_model) -> None:

@@ -9,13 +9,13 @@ import torch
 from token_data import batches, metric, random_tokens, stream, tiny_bert_tokens
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
 from cselab.geometry.self_similarity import (
     dimension_shares,
     first_occurrences,
     per_token,
     self_similarity,
 )
+from cselab.models.token_batch import TokenBatch
 
 
 def check_against_brute_force(x, ids, sids, min_count, first, cuts=(1, 4, 5)) -> None:

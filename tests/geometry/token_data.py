@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from cselab.geometry.base import TokenBatch
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import MetricStream
+from cselab.models.token_batch import TokenBatch
 
 SENTENCES = [
     "the cat sat on the mat and the dog sat too .",

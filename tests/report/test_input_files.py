@@ -10,11 +10,11 @@ from report_fixtures import MINILM, write_everything
 
 from cselab.errors import CselabError
 from cselab.evaluation.suite import RESULT_KIND
-from cselab.gradients.outputs import SUMMARY_KIND
+from cselab.gradients.outputs import write_gradient_outputs
 from cselab.report import input_files
 from cselab.report.inputs import PROTOCOL, SOURCE, collect_inputs
 from cselab.results.dynamics import read_runs, write_run_records
-from cselab.results.table import write_table
+from cselab.results.table import make_table, write_table
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,10 @@ def files(tmp_path_factory):
     return write_everything(tmp_path_factory.mktemp("inputs"))
 
 
-def test_the_kinds_agree_with_the_modules_that_write_them():
+def test_the_kinds_agree_with_the_modules_that_write_them(tmp_path):
     assert input_files.RESULT_KIND == RESULT_KIND
-    assert input_files.GRADIENTS_KIND == SUMMARY_KIND
+    _, summary = write_gradient_outputs(make_table([]), tmp_path, {})
+    assert json.loads(summary.read_text())["kind"] == input_files.GRADIENTS_KIND
 
 
 def test_each_output_kind_and_its_provenance(files):
@@ -79,7 +80,7 @@ def test_a_gradients_folder_with_its_settings(tmp_path, files):
     folder = tmp_path / "grad"
     folder.mkdir()
     (folder / "gradients.csv").write_text(files["grid"].read_text())
-    (folder / "summary.json").write_text(json.dumps({"kind": SUMMARY_KIND, "rows": 64,
+    (folder / "summary.json").write_text(json.dumps({"kind": input_files.GRADIENTS_KIND, "rows": 64,
                                                      "versions": {"torch": "2"}}))  # fmt: skip
     source = collect_inputs([folder]).sources[0]
     assert (source.kind, source.settings, source.versions) == ("gradients", {"rows": 64},

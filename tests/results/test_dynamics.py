@@ -1,14 +1,13 @@
-"""Combining run tables and plotting metrics against step."""
+"""Combining run tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pytest
 
 from cselab.errors import CselabError
-from cselab.results.dynamics import plot_dynamics, read_runs
+from cselab.results.dynamics import read_runs
 from cselab.results.table import make_table, write_table
 
 
@@ -33,17 +32,6 @@ def test_read_runs_names_rows_by_directory(tmp_path: Path) -> None:
     assert len(table) == 2 * 8
 
 
-def test_plot_dynamics_writes_one_png_per_metric(tmp_path: Path) -> None:
-    runs = [write_run(tmp_path, n, i, True) for i, n in enumerate(("a", "b"))]
-    paths = plot_dynamics(read_runs(runs), tmp_path / "out")
-    assert sorted(p.name for p in paths) == ["anisotropy.png", "train_loss.png"]
-    assert all(p.stat().st_size > 1000 for p in paths)
-    with pytest.raises(CselabError, match="layer 7"):
-        plot_dynamics(read_runs(runs), tmp_path / "out", metrics=["anisotropy"], layer=7)
-    with pytest.raises(CselabError, match=r"\['nope'\]"):
-        plot_dynamics(read_runs(runs), tmp_path / "out", metrics=["nope"])
-
-
 def test_missing_run_table_is_named(tmp_path: Path) -> None:
     with pytest.raises(CselabError, match="has no metrics.csv"):
         read_runs([tmp_path / "empty"])
@@ -65,30 +53,6 @@ def test_an_empty_run_table_is_named(tmp_path: Path) -> None:
         read_runs([tmp_path / "blank"])
 
 
-def test_runs_of_different_depth_are_each_drawn_at_their_last_layer(
-    tmp_path: Path, monkeypatch
-) -> None:
-    deep = write_run(tmp_path, "deep", 0.0, run_column=True)  # layers 0..2
-    rows = [{"run": "shallow", "step": s, "layer": layer, "metric": "anisotropy", "value": s}
-            for s in (0, 10) for layer in (0, 1)]  # fmt: skip
-    write_table(make_table(rows), tmp_path / "shallow" / "metrics.csv")
-    drawn = {}
-
-    def capture(rows, metric, layer=None):
-        drawn[metric] = (rows, layer)
-        return plt.figure()
-
-    monkeypatch.setattr("cselab.results.dynamics.plot_over_steps", capture)
-    table = read_runs([deep, tmp_path / "shallow"])
-    plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"])
-    rows, _ = drawn["anisotropy"]
-    assert sorted(set(zip(rows["run"], rows["layer"], strict=True))) == [
-        ("deep · layer 2", 2), ("shallow · layer 1", 1)
-    ]  # fmt: skip
-    with pytest.raises(CselabError, match=r"no rows for layer 2 in \['shallow'\]"):
-        plot_dynamics(table, tmp_path / "out", metrics=["anisotropy"], layer=2)
-
-
 def test_a_geometry_folder_is_not_a_training_run(tmp_path: Path) -> None:
     rows = [{"model": "m", "layer": 0, "metric": "anisotropy", "value": 0.5}]
     geometry_columns = ["model", "layer", "metric", "value"]  # no run, no step
@@ -102,17 +66,6 @@ def test_a_sweep_folder_says_to_give_its_runs(tmp_path: Path) -> None:
     with pytest.raises(CselabError, match=r"has no metrics.csv \(it holds run folders: give "
                        r"them, e.g. .*sweep/\*\)"):  # fmt: skip
         read_runs([tmp_path / "sweep"])
-
-
-def test_plotting_shows_one_step_per_figure(tmp_path: Path, capsys) -> None:
-    from cselab import progress
-
-    runs = [write_run(tmp_path, n, i, True) for i, n in enumerate(("a", "b"))]
-    with progress.showing("lines"):
-        paths = plot_dynamics(read_runs(runs), tmp_path / "out")
-    lines = capsys.readouterr().err.splitlines()
-    assert lines[0] == f"dynamics: figures ({len(paths)} figures) ..."
-    assert lines[-1].startswith(f"dynamics: figures: done, {len(paths)}/{len(paths)} figures")
 
 
 def test_a_run_without_probes_says_why_it_has_no_table(tmp_path: Path) -> None:

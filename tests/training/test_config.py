@@ -171,3 +171,21 @@ def test_exponent_floats_without_a_dot_are_numbers(tmp_path) -> None:
     assert load_config(path).learning_rate == pytest.approx(1e-4)
     config = load_config(path, assignments=parse_assignments(["weight_decay=1E-2"]))
     assert config.weight_decay == pytest.approx(0.01)
+
+
+def test_a_config_from_an_object_a_mapping_or_a_file(tmp_path: Path, make_config) -> None:
+    from cselab.training.config import TrainConfig, as_config
+
+    base = make_config(temperature=0.1)
+    assert as_config(base) == base
+    assert as_config(base, batch_size=4, temperature=None).batch_size == 4
+    assert as_config(base, temperature=None).temperature is None  # a keyword sets the field
+    assert as_config(base.to_dict(), seed=7) == make_config(temperature=0.1, seed=7)
+    path = save_config(base, tmp_path / "run.yaml")
+    assert as_config(path, max_steps=2) == make_config(temperature=0.1, max_steps=2)
+    assert as_config(str(path)) == base
+    assert as_config(model="m", data="d.txt") == TrainConfig(model="m", data="d.txt")
+    with pytest.raises(CselabError, match=r"unknown config field\(s\) \['temprature'\]"):
+        as_config(base, temprature=0.1)
+    with pytest.raises(CselabError, match="config of type int: give a TrainConfig"):
+        as_config(3)

@@ -32,7 +32,6 @@ from cselab.training.distributed import (
     get_rank,
     get_world_size,
     init_distributed,
-    read_env,
     shard_batch,
     teardown_distributed,
 )
@@ -201,21 +200,6 @@ def test_single_process_fallbacks():
     a, p = torch.randn(4, 3), torch.randn(4, 3)
     assert torch.equal(GatheredLoss(loss)(a, p), loss(a, p))
     assert init_distributed("cpu").world_size == 1  # WORLD_SIZE unset here
-
-
-def test_read_env_names_the_bad_variable():
-    base = {"WORLD_SIZE": "2", "RANK": "1", "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29500"}
-    env = read_env(base)
-    assert (env.rank, env.world_size, env.local_rank, env.is_main) == (1, 2, 1, False)
-    assert read_env({}).world_size == 1
-    with pytest.raises(CselabError, match="RANK='x' is not an integer"):
-        read_env({**base, "RANK": "x"})
-    with pytest.raises(CselabError, match="RANK=2 must be < WORLD_SIZE=2"):
-        read_env({**base, "RANK": "2"})
-    with pytest.raises(CselabError, match="MASTER_ADDR is not set"):
-        read_env({k: v for k, v in base.items() if k != "MASTER_ADDR"})
-    with pytest.raises(CselabError, match="environment variable RANK is not set"):
-        read_env({"WORLD_SIZE": "2"})
 
 
 def test_gathered_loss_refuses_in_batch_losses_it_cannot_gather(monkeypatch):

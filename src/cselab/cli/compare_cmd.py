@@ -6,14 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
-from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
-from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
-from cselab.geometry.outputs import write_comparison
-from cselab.geometry.protocols import get_protocol
-from cselab.report.figure_events import figures_task
-from cselab.results.table import concat_tables
 
 
 def compare(
@@ -47,7 +40,15 @@ def compare(
     plots: bool = typer.Option(False, "--plots", help="One PNG per metric (needs --out)."),
 ) -> None:
     """Compare a vanilla and a fine-tuned model; with a second pair, correlate their SSCs."""
+    from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+    from cselab.data.corpora import open_corpus
+    from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
+    from cselab.geometry.outputs import write_comparison
+    from cselab.geometry.protocols import get_protocol
     from cselab.models.loading import load_model, model_label
+    from cselab.report.figure_events import figures_task
+    from cselab.report.geometry_figures import write_geometry_figures
+    from cselab.results.table import concat_tables
 
     if (vanilla2 is None) != (finetuned2 is None):
         raise CselabError("--vanilla2 and --finetuned2 go together (the second model pair)")
@@ -68,7 +69,8 @@ def compare(
         for v, f in zip(names[::2], names[1::2], strict=True)
     ]
     correlation = compare_pairs(*pairs, max_n=top_n, min_n=min_n) if len(pairs) == 2 else None
-    show_table(concat_tables([r.table for r in results.values()]), title=f"geometry on {text.name}")
+    table = concat_tables([r.table for r in results.values()])
+    show_table(table, title=f"geometry on {text.name}")
     for pair in pairs:
         typer.echo(f"{pair.name} (layer {pair.layer}): largest SSCs")
         typer.echo(pair.extremes.to_string(index=False))
@@ -78,7 +80,9 @@ def compare(
             f"r = {correlation.best_r:.3f}"
         )
     if out is not None:
-        with figures_task("writing plots"):
-            written = write_comparison(pairs, out, correlation=correlation, plots=plots)
+        written = write_comparison(pairs, out, correlation=correlation)
+        if plots:
+            with figures_task("writing plots"):
+                written += write_geometry_figures(table, out)
         for path in written:
             typer.echo(f"wrote {path}")

@@ -15,7 +15,8 @@ def dynamics(
 ) -> None:
     """Write the combined table (dynamics.csv), each run's config (runs.json) and one PNG
     per metric."""
-    from cselab.results.dynamics import plot_dynamics, read_runs, write_run_records
+    from cselab.report.dynamics_pngs import plot_dynamics
+    from cselab.results.dynamics import read_runs, write_run_records
     from cselab.results.table import write_table
 
     table = read_runs(run_dirs)

@@ -10,20 +10,9 @@ from pathlib import Path
 
 import typer
 
-from cselab.cli.geometry_display import (
-    corpus_line,
-    measure_with_progress,
-    parse_layers,
-    show_table,
-)
-from cselab.data.corpora import open_corpus
 from cselab.errors import CselabError
-from cselab.geometry.outputs import write_geometry
-from cselab.geometry.protocols import get_protocol
 from cselab.geometry.registry import METRICS
-from cselab.models.limits import check_token_limit
 from cselab.models.loading import DEFAULT_MODEL
-from cselab.report.figure_events import figures_task
 
 
 def geometry(
@@ -64,13 +53,24 @@ def geometry(
     ),
 ) -> None:
     """Measure anisotropy, self/intra-sentence similarity, norms, rogue dimensions, ... per layer."""
+    from cselab.cli.geometry_display import (
+        corpus_line,
+        measure_with_progress,
+        parse_layers,
+        show_table,
+    )
+    from cselab.data.corpora import open_corpus
+    from cselab.geometry.outputs import write_geometry
+    from cselab.geometry.protocols import get_protocol
+    from cselab.models.limits import check_token_limit
     from cselab.models.loading import load_model, model_label
+    from cselab.report.figure_events import figures_task
+    from cselab.report.geometry_figures import write_geometry_figures
+    from cselab.training.distributed import distributed_session
 
     chosen = get_protocol(protocol).with_options(
         batch_size=batch_size, max_length=max_length, seed=seed, sample_size=sample_size
     )
-    from cselab.training.distributed import distributed_session
-
     if checkpoint_every is not None and out is None:
         raise CselabError("--checkpoint-every needs --out DIR (the checkpoint is kept there)")
     text = open_corpus(
@@ -91,8 +91,10 @@ def geometry(
     typer.echo(corpus_line(result))
     show_table(result.table, title=f"{result.model} on {result.corpus} ({chosen.name} protocol)")
     if out is not None:
-        with figures_task("writing plots"):
-            written = write_geometry([result], out, plots=plots)
+        written = write_geometry([result], out)
+        if plots:
+            with figures_task("writing plots"):
+                written += write_geometry_figures(result.table, out)
         for path in written:
             typer.echo(f"wrote {path}")
     elif plots:

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import typer
 
-from cselab.gradients.grid_request import GridRequest, run_request
-from cselab.gradients.li2024 import (
+from cselab.gradients.grid_defaults import (
+    COSINE_NEG_GRID,
+    COSINE_NEG_STD,
+    COSINE_POS_GRID,
+    COSINE_ROWS,
     DEFAULT_NEG_GRID,
     DEFAULT_POS_GRID,
     PAPER_NEG_GRID,
     PAPER_POS_GRID,
 )
-from cselab.gradients.outputs import write_gradient_outputs
-from cselab.report.figure_events import figures_task
-from cselab.report.gradient_figures import write_gradient_figures
 
 
 def gradients(
@@ -40,23 +40,31 @@ def gradients(
     pos_grid: str = typer.Option(
         None,
         help=f"μ_pos 'start:stop:num' or 'a,b,c': li2024 angles/π (default {DEFAULT_POS_GRID}, "
-        f"paper {PAPER_POS_GRID}); cosine: cosines (default 0.3:1.0:8)",
+        f"paper {PAPER_POS_GRID}); cosine: cosines (default {COSINE_POS_GRID})",
     ),
     neg_grid: str = typer.Option(
         None,
         help=f"μ_neg: li2024 default {DEFAULT_NEG_GRID} (paper {PAPER_NEG_GRID}); "
-        "cosine default -0.2:0.8:11",
+        f"cosine default {COSINE_NEG_GRID}",
     ),
-    rows: int = typer.Option(None, help="anchors per grid cell (li2024 1000, cosine 64)"),
+    rows: int = typer.Option(
+        None, help=f"anchors per grid cell (li2024 1000, cosine {COSINE_ROWS})"
+    ),
     negatives: int = typer.Option(127, help="negatives per anchor (batch size − 1; 1 for triplet)"),
     pos_std: float = typer.Option(None, help="li2024: std of the positive angle (0.05 rad)"),
     neg_std: float = typer.Option(
-        None, help="std of the negatives: li2024 angles (0.10 rad), cosine cosines (0.1)"
+        None,
+        help=f"std of the negatives: li2024 angles (0.10 rad), cosine cosines ({COSINE_NEG_STD})",
     ),
     margin: float = typer.Option(None, help="margin m of the one loss given"),
     seed: int = typer.Option(0, help="seed of the sampled rows"),
 ) -> None:
     """Dissipation, weight and ratio of the unified gradient (Li et al. 2024) over a grid."""
+    from cselab.gradients.grid_request import GridRequest, run_request
+    from cselab.gradients.outputs import write_gradient_outputs
+    from cselab.report.figure_events import figures_task
+    from cselab.report.gradient_figures import write_gradient_figures
+
     request = GridRequest(
         protocol, losses or (), pos_grid, neg_grid, temperature or (), weight_temperature or (),
         rows, negatives, pos_std, neg_std, margin, seed,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cselab.io.locks import output_lock
-from cselab.training.distributed import read_env
+from cselab.training.launch_env import read_env
 
 
 def guarded(command: Callable[..., Any], option: str, kind: str) -> Callable[..., Any]:

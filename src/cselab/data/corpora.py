@@ -248,3 +248,32 @@ def load_corpus(source: str | os.PathLike[str] | None = None, **options: Any) ->
     ``column``, ``sts_sentences``, ``dedupe``, ``hf_config``, ``split``)."""
     corpus = open_corpus(source, **options)
     return Corpus(corpus.name, list(corpus.sentences))
+
+
+def looks_like_a_path(text: str) -> bool:
+    """One word with a folder separator or a file suffix (``corpus.txt``, ``data/x``), not
+    a sentence."""
+    return not any(c.isspace() for c in text) and ("/" in text or bool(Path(text).suffix))
+
+
+def sentences_and_name(
+    sentences: Iterable[str] | str | os.PathLike[str] | Corpus | None,
+) -> tuple[Iterable[str], str]:
+    """(sentences, corpus name) of what a caller gives as a corpus: ``None`` (the shipped
+    corpus), a file path or ``hf:NAME`` (:func:`open_corpus`), a :class:`Corpus`, or any
+    iterable of sentences (named ``corpus``). One string that names no file is refused: it
+    would be read as a sequence of one-character sentences."""
+    if isinstance(sentences, Corpus):
+        return sentences.sentences, sentences.name
+    one_text = isinstance(sentences, str) and not sentences.startswith("hf:")
+    if one_text and not Path(str(sentences)).expanduser().is_file():
+        if looks_like_a_path(str(sentences)):
+            raise CselabError(f"corpus file {sentences!r} does not exist")
+        raise CselabError(
+            f"sentences {str(sentences)[:60]!r}: one string that names no corpus file; give "
+            "a list of sentences, or the path of a corpus file"
+        )
+    if sentences is None or isinstance(sentences, str | os.PathLike):
+        corpus = open_corpus(sentences)
+        return corpus.sentences, corpus.name
+    return sentences, "corpus"

@@ -256,6 +256,8 @@ def load_sts(spec: str) -> StsDataset:
 LOADER_KINDS = ("stsb", "sick", "senteval", "csv", "tsv", "jsonl", "hf")
 STSB_SPLITS = ("train", "dev", "test")
 _TABLE_OPTIONS = ("sentence1", "sentence2", "score", "range")
+#: the columns of a DataFrame given as STS pairs
+STS_COLUMNS = ("sentence1", "sentence2", "score")
 #: The ``?key=value`` options each kind reads (every kind takes ``name``).
 SPEC_OPTIONS = {
     "stsb": ("split",),
@@ -277,3 +279,46 @@ def check_options(spec: str, kind: str, options: dict[str, str]) -> None:
             f"STS data spec {spec!r}: unknown option(s) {unknown} for kind {kind!r}; "
             f"it reads {list(known)}"
         )
+
+
+def dataframe_rows(frame, label: str):
+    """(sentence1, sentence2, score) rows of a DataFrame with those columns."""
+    missing = [c for c in STS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise CselabError(
+            f"{label}: a DataFrame without column(s) {missing} (it has {list(frame.columns)}); "
+            f"name the columns {list(STS_COLUMNS)}"
+        )
+    return frame[list(STS_COLUMNS)].itertuples(index=False, name=None)
+
+
+def as_scored_pairs(data, name: str | None = None) -> tuple[list[ScoredPair], str]:
+    """(pairs, name) of STS data given as a spec (:func:`load_sts`), a :class:`StsDataset`,
+    a DataFrame with ``STS_COLUMNS``, or a sequence of :class:`ScoredPair` or
+    ``(sentence1, sentence2, score)`` items; each
+    item is checked (text, finite score) and a bad one is named by its index."""
+    if isinstance(data, str | os.PathLike):
+        data = load_sts(str(data))
+    if isinstance(data, StsDataset):
+        return data.pairs, name or data.name
+    label = name or "pairs"
+    if hasattr(data, "columns") and hasattr(data, "itertuples"):  # a pandas DataFrame
+        data = dataframe_rows(data, label)
+    elif not hasattr(data, "__iter__"):
+        raise CselabError(
+            f"{label} of type {type(data).__name__}: give an STS spec, a file, a DataFrame "
+            "or (sentence1, sentence2, score) items"
+        )
+    pairs = []
+    for index, item in enumerate(data):
+        if isinstance(item, ScoredPair):
+            pairs.append(item)
+            continue
+        where = f"{label} item {index}"
+        if not (isinstance(item, tuple | list) and len(item) == 3):
+            raise CselabError(f"{where}: expected (sentence1, sentence2, score), got {item!r}")
+        first, second, score = item
+        if not (isinstance(first, str) and isinstance(second, str)):
+            raise CselabError(f"{where}: sentences must be text, got {first!r}, {second!r}")
+        pairs.append(scored_pair(where, first, second, parse_score(score, where, None)))
+    return pairs, label

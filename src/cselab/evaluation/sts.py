@@ -14,8 +14,10 @@ steps): it restores the model's train/eval mode and computes no gradient.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,33 +26,57 @@ from sentence_transformers.util import pairwise_cos_sim
 
 from cselab import progress
 from cselab.data.pairs import ScoredPair
+from cselab.data.sts import StsDataset, as_scored_pairs
 from cselab.errors import CselabError
 from cselab.models.batch_progress import counting_sentences
+from cselab.models.encoder import as_encoder
 from cselab.models.pooling import get_pooling, st_pooling_mode
+from cselab.models.sentence_embeddings import pooled_embeddings
+
+if TYPE_CHECKING:
+    from cselab.models.encoder import ModelLike
 
 
 def encode_sentences(
-    model, sentences: Sequence[str], *, batch_size: int = 64, pooling: str | None = None
+    model,
+    sentences: Sequence[str],
+    *,
+    batch_size: int = 64,
+    pooling: str | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> torch.Tensor:
-    """Sentence embeddings (n, d) on CPU, float32.
+    """Sentence embeddings (n, d) on CPU, float32, of any model
+    :func:`cselab.models.encoder.as_encoder` takes.
 
-    ``pooling=None`` uses the model's own pipeline (``model.encode``); a name from
-    ``POOLINGS`` pools the transformer's token embeddings of each sentence instead.
+    A SentenceTransformer with ``pooling=None`` runs its own pipeline (``model.encode``);
+    a name from ``POOLINGS`` pools the transformer's token embeddings of each sentence
+    instead. A transformers model pools its last hidden state
+    (:func:`cselab.models.sentence_embeddings.pooled_embeddings`). ``on_batch(n)`` is
+    called after each forward pass of n sentences.
     """
     if batch_size <= 0:
         raise CselabError(f"batch_size must be positive, got {batch_size}")
-    if pooling is None:
-        emb = model.encode(
-            list(sentences), batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False
+    encoder = as_encoder(model)
+    st = encoder.sentence_transformer
+    if st is None:
+        return pooled_embeddings(
+            encoder, sentences, batch_size=batch_size, pooling=pooling, on_batch=on_batch
         )
-        return emb.detach().float().cpu()  # (n, d)
-    pool = get_pooling(pooling)
-    tokens = model.encode(
-        list(sentences),
-        batch_size=batch_size,
-        output_value="token_embeddings",
-        show_progress_bar=False,
-    )  # list of (s_i, d), padding already removed
+    counting = counting_sentences(st, on_batch) if on_batch else contextlib.nullcontext()
+    with counting:
+        if pooling is None:
+            emb = st.encode(
+                list(sentences), batch_size=batch_size, convert_to_tensor=True,
+                show_progress_bar=False,
+            )  # fmt: skip
+            return emb.detach().float().cpu()  # (n, d)
+        pool = get_pooling(pooling)
+        tokens = st.encode(
+            list(sentences),
+            batch_size=batch_size,
+            output_value="token_embeddings",
+            show_progress_bar=False,
+        )  # list of (s_i, d), padding already removed
     pooled = []
     for t in tokens:
         hidden = t.detach().float().cpu().unsqueeze(0)  # (1, s, d)
@@ -61,12 +87,9 @@ def encode_sentences(
 
 def count_truncated(model, sentences: Sequence[str]) -> int:
     """How many sentences have more tokens (special tokens included) than the model takes."""
-    limit = getattr(model, "max_seq_length", None)
-    tokenizer = getattr(model, "tokenizer", None)
-    if limit is None or tokenizer is None:
-        return 0
-    lengths = tokenizer(list(sentences), add_special_tokens=True, truncation=False)["input_ids"]
-    return sum(len(ids) > limit for ids in lengths)
+    encoder = as_encoder(model)
+    lengths = encoder.tokenizer(list(sentences), add_special_tokens=True, truncation=False)
+    return sum(len(ids) > encoder.max_length for ids in lengths["input_ids"])
 
 
 def correlations(predicted: np.ndarray, gold: np.ndarray, *, name: str = "pairs") -> dict:
@@ -98,55 +121,67 @@ def pair_similarities(
     label: str = "pairs",
 ) -> np.ndarray:
     """Cosine similarity of each pair's two sentence embeddings, shape (n,); the encoding
-    is a :mod:`cselab.progress` task named ``label``."""
+    is a :mod:`cselab.progress` task named ``label``. The model's train/eval mode is
+    restored after."""
     if pooling is not None:
         get_pooling(pooling)  # reject an unknown name before touching the model
-    was_training = model.training
+    encoder = as_encoder(model)
+    module = encoder.sentence_transformer or encoder.transformer
+    was_training = module.training
     sentences = 2 * len(pairs)
     try:
         with (
             torch.inference_mode(),
             progress.task(f"{label}: encoding", total=sentences, unit="sentences") as task,
-            counting_sentences(model, task.advance),
         ):
-            u = encode_sentences(
-                model, [p.sentence1 for p in pairs], batch_size=batch_size, pooling=pooling
-            )  # (n, d)
-            v = encode_sentences(
-                model, [p.sentence2 for p in pairs], batch_size=batch_size, pooling=pooling
-            )  # (n, d)
+            options = {"batch_size": batch_size, "pooling": pooling, "on_batch": task.advance}
+            u = encode_sentences(encoder, [p.sentence1 for p in pairs], **options)  # (n, d)
+            v = encode_sentences(encoder, [p.sentence2 for p in pairs], **options)  # (n, d)
             cos = pairwise_cos_sim(u, v)  # (n,), float32 exactly as sentence-transformers
     finally:
-        model.train(was_training)
+        module.train(was_training)
     return cos.double().numpy()
 
 
 def evaluate_sts(
-    model,
-    pairs: Sequence[ScoredPair],
+    model: ModelLike,
+    pairs: Sequence[ScoredPair] | Sequence[tuple[str, str, float]] | StsDataset | str,
     *,
+    tokenizer=None,
     batch_size: int = 64,
     pooling: str | None = None,
-    name: str = "pairs",
+    name: str | None = None,
 ) -> dict:
     """Spearman/Pearson × 100 of cosine vs gold: ``{"spearman", "pearson", "n"}``.
 
-    ``model``: a SentenceTransformer; ``pooling``: ``None`` (the model's own) or a name in
-    ``POOLINGS``; ``name`` labels errors. Raises :class:`CselabError` on empty input,
-    constant or non-finite similarities.
+    ``model``: anything :func:`cselab.models.encoder.as_encoder` takes (a name or path, a
+    SentenceTransformer, a transformers model with ``tokenizer``); ``pairs``: a dataset
+    spec (``"stsb:DIR?split=test"``, :func:`cselab.data.sts.load_sts`), an
+    :class:`StsDataset`, or ``ScoredPair`` / ``(sentence1, sentence2, score)`` items;
+    ``pooling``: ``None`` (the model's own) or a name in ``POOLINGS``; ``name`` labels
+    errors. Raises :class:`CselabError` on empty input, constant or non-finite
+    similarities.
     """
+    pairs, name = as_scored_pairs(pairs, name)
     if len(pairs) == 0:
         raise CselabError(f"{name}: no pairs to evaluate")
     gold = np.asarray([p.score for p in pairs], dtype=np.float64)  # (n,)
     if not np.isfinite(gold).all():
         raise CselabError(f"{name}: gold scores contain NaN or inf")
-    predicted = pair_similarities(model, pairs, batch_size=batch_size, pooling=pooling, label=name)
+    encoder = as_encoder(model, tokenizer)
+    predicted = pair_similarities(
+        encoder, pairs, batch_size=batch_size, pooling=pooling, label=name
+    )
     return correlations(predicted, gold, name=name)
 
 
 def effective_pooling(model, pooling: str | None) -> str:
-    """The pooling an evaluation uses: the override, else the model's configured one."""
+    """The pooling an evaluation uses: the override, else the model's configured one
+    (a SentenceTransformer saved without a pooling module: ``model-defined``)."""
     if pooling is not None:
         get_pooling(pooling)
         return pooling
-    return st_pooling_mode(model) or "model-defined"
+    encoder = as_encoder(model)
+    if encoder.sentence_transformer is not None:
+        return st_pooling_mode(encoder.sentence_transformer) or "model-defined"
+    return encoder.pooling

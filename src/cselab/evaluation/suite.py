@@ -22,9 +22,10 @@ from cselab.evaluation.sts import (
     effective_pooling,
     pair_similarities,
 )
+from cselab.results.kinds import STS_KIND
 from cselab.results.provenance import provenance
 
-RESULT_KIND = "cselab-sts"
+RESULT_KIND = STS_KIND  # the record's "kind" (cselab.results.kinds)
 
 
 def largest_disagreements(

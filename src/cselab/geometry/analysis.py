@@ -2,7 +2,8 @@
 
 - :func:`analyze_batches`: batches from any source (:mod:`cselab.geometry.sources`)
   through a :class:`~cselab.geometry.plan.GeometryPlan` into a :class:`GeometryResult`.
-- :func:`analyze_geometry`: a model on a corpus (one forward pass per batch under
+- :func:`analyze_geometry`: a model (a name or path, a SentenceTransformer, or a
+  transformers model with its tokenizer) on a corpus (one forward pass per batch under
   ``torch.inference_mode()``, all hidden states; token level and pooled sentences). Under
   an initialised process group the corpus is sharded by sentence and the statistics are
   merged across ranks; ``checkpoint_dir`` + ``checkpoint_every`` make it resumable.
@@ -17,13 +18,16 @@ the input is left out with a warning; the table never holds NaN.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cselab.data.corpora import sentences_and_name
 from cselab.errors import CselabError
 from cselab.geometry.checkpoint import (
     checkpoint_path,
@@ -43,6 +47,10 @@ from cselab.geometry.sources import (
 from cselab.geometry.spec import LEVELS
 from cselab.geometry.stream import GeometryBatch, GeometryStream, merge_across_processes
 from cselab.geometry.threads import one_thread
+from cselab.models.encoder import as_encoder
+
+if TYPE_CHECKING:
+    from cselab.models.encoder import ModelLike
 
 
 @dataclass
@@ -137,23 +145,32 @@ def _process() -> tuple[int, int]:
 
 
 def analyze_geometry(
-    model,
-    sentences: Iterable[str],
+    model: ModelLike,
+    sentences: Iterable[str] | str | os.PathLike[str] | None = None,
     *,
+    tokenizer=None,
+    pooling: str | None = None,
     protocol: Protocol | str = "default",
     layers: Sequence[int] | None = None,
     metrics: Sequence[str] | None = None,
     sentence_metrics: bool = True,
-    model_label: str = "model",
-    corpus_label: str = "corpus",
+    model_label: str | None = None,
+    corpus_label: str | None = None,
     strict: bool = False,
+    device: str = "cpu",
     progress: Progress | None = None,
     checkpoint_dir: str | Path | None = None,
     checkpoint_every: int | None = None,
 ) -> GeometryResult:
-    """Measure the requested families at the requested layers of ``model`` (a
-    SentenceTransformer) on ``sentences`` (any iterable, read once per run in chunks).
+    """Measure the requested families (default: all of ``METRICS``) at the requested
+    hidden states (default: all; 0 = input embeddings, -1 = last) of ``model`` on
+    ``sentences``.
 
+    ``model``: a name or path (loaded on ``device``), a SentenceTransformer, or a
+    transformers model (``tokenizer=``; ``pooling`` for its sentence embeddings, default
+    mean); see :func:`cselab.models.encoder.as_encoder`. ``sentences``: any iterable (read
+    once, in chunks), a corpus file, or None for the shipped corpus. ``model_label`` /
+    ``corpus_label`` fill the table's columns (default: the model's and corpus's names).
     ``progress(done, total)`` is called after every batch (``total`` None when the corpus
     has no length). ``checkpoint_every`` N batches the statistics are saved under
     ``checkpoint_dir``; a rerun of the same analysis resumes from there, and the
@@ -161,7 +178,11 @@ def analyze_geometry(
     """
     start = time.perf_counter()
     proto = resolve_protocol(protocol)
-    source = ModelSource(model, proto, strict=strict)
+    sentences, corpus_name = sentences_and_name(sentences)
+    corpus_label = corpus_name if corpus_label is None else corpus_label
+    encoder = as_encoder(model, tokenizer, pooling=pooling, device=device)
+    model_label = encoder.label if model_label is None else model_label
+    source = ModelSource(encoder, proto, strict=strict)
     levels = LEVELS if sentence_metrics else ("token",)
     plan = plan_geometry(
         proto, metrics, resolve_layers(layers, source.num_hidden_states), levels=levels

@@ -44,7 +44,7 @@ def anisotropy_all_pairs(x) -> float:
 
 def anisotropy_sampled(x, sentence_ids, n_sentences: int = 1000, seed: int = 0) -> float:
     """The paper's baseline on all vectors at once: x (n, d), contiguous sentence_ids (n,)."""
-    from cselab.geometry.batch import as_tensor
+    from cselab.arrays import as_tensor
 
     x = checked_vectors(x, NAME, sentence_ids=sentence_ids)
     require_tokens(len(x), NAME)

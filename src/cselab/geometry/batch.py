@@ -26,21 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import numpy as np
 import torch
 
 from cselab.errors import CselabError
 
 T = TypeVar("T")
-
-
-def as_tensor(values, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """numpy arrays, lists and tensors alike as a tensor (no copy for tensors/arrays)."""
-    if isinstance(values, torch.Tensor):
-        return values if dtype is None else values.to(dtype)
-    if isinstance(values, np.ndarray):
-        return torch.from_numpy(values) if dtype is None else torch.from_numpy(values).to(dtype)
-    return torch.as_tensor(values, dtype=dtype)
 
 
 @dataclass

@@ -1,20 +1,23 @@
 """Vanilla vs fine-tuned: geometry of both models and the self-similarity change per token.
 
-``compare_pair`` measures both models on the same corpus and protocol and computes SSC
-(Xiao et al. 2023, eq. 10) at one layer over the top-n frequent tokens;
+``compare_models`` measures two models on the same corpus and protocol and ``compare_pair``
+computes SSC (Xiao et al. 2023, eq. 10) at one layer over the top-n frequent tokens;
 ``compare_pairs`` adds the Pearson correlation of two pairs' SSCs as a function of n and
 its argmax (section 3.1, appendix E).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cselab.data.corpora import sentences_and_name
 from cselab.errors import CselabError
-from cselab.geometry.analysis import GeometryResult
+from cselab.geometry.analysis import GeometryResult, analyze_geometry
 from cselab.geometry.frequency import (
     best_n,
     extreme_ssc_tokens,
@@ -22,6 +25,9 @@ from cselab.geometry.frequency import (
     self_similarity_change,
     ssc_correlation_curve,
 )
+
+if TYPE_CHECKING:
+    from cselab.models.encoder import ModelLike
 
 
 @dataclass
@@ -95,3 +101,30 @@ def measure_all(
         if name not in results:
             results[name] = measure(name)
     return results
+
+
+def compare_models(
+    vanilla: ModelLike,
+    finetuned: ModelLike,
+    sentences: Iterable[str] | str | os.PathLike[str] | None = None,
+    *,
+    tokenizer=None,
+    layer: int = -1,
+    top_n: int = 400,
+    k: int = 10,
+    **options,
+) -> PairComparison:
+    """Measure both models on the same sentences (:func:`analyze_geometry` with
+    ``options``: protocol, layers, metrics, ...; token level only) and compare them: the
+    self-similarity change of the ``top_n`` most frequent tokens at ``layer`` (-1 = last)
+    and the ``k`` largest changes each way. Models as :func:`analyze_geometry` takes them
+    (``tokenizer`` for transformers models that need one)."""
+    sentences, corpus_name = sentences_and_name(sentences)
+    if isinstance(sentences, Iterator):  # read twice: a one-pass iterator is kept
+        sentences = list(sentences)
+    options = {"corpus_label": corpus_name, "sentence_metrics": False, **options}
+    results = [
+        analyze_geometry(model, sentences, tokenizer=tokenizer, **options)
+        for model in (vanilla, finetuned)
+    ]
+    return compare_pair(*results, layer=layer, top_n=top_n, k=k)

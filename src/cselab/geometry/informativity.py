@@ -22,8 +22,8 @@ from typing import Any
 
 import torch
 
+from cselab.arrays import as_tensor
 from cselab.errors import CselabError
-from cselab.geometry.batch import as_tensor
 from cselab.geometry.dimensions import dimension_contributions
 from cselab.geometry.protocols import DEFAULT_KS, Protocol
 from cselab.geometry.spec import MetricSpec, Output

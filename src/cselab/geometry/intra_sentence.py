@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cselab.geometry.batch import as_tensor
+from cselab.arrays import as_tensor
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
 from cselab.geometry.statistics.intra import per_sentence_intra

@@ -1,7 +1,7 @@
 """Files written by ``cselab geometry`` and ``cselab compare`` (names in docs/geometry.md).
 
-geometry:  ``metrics.csv`` (tidy: model, corpus, layer, metric, value), ``summary.json``,
-           ``plots/<metric>.png`` (one per metric over layers, with ``plots=True``).
+geometry:  ``metrics.csv`` (tidy: model, corpus, layer, metric, value), ``summary.json``
+           (the figures of ``--plots`` are drawn by :mod:`cselab.report.geometry_figures`).
 compare:   the same for every model (all models in one ``metrics.csv``), plus
            ``ssc_tokens.csv`` (pair, layer, rank, token, count, ss_vanilla, ss_finetuned,
            ani_vanilla, ani_finetuned, ssc), ``ssc_extremes.csv`` (pair, layer, direction,
@@ -38,23 +38,10 @@ def _write_json(data: dict[str, object], path: Path) -> None:
     write_text(path, json.dumps(data, indent=2, default=str), what="summary")
 
 
-def write_plots(table: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """One PNG per metric, metric over layers, one line per model."""
-    from cselab.report.plots import plot_over_layers, save_figure  # matplotlib: only when asked
-
-    paths = []
-    for metric in table["metric"].unique():
-        safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in metric)
-        paths.append(
-            save_figure(plot_over_layers(table, metric), out_dir / "plots" / f"{safe}.png")
-        )
-    return paths
-
-
 def write_geometry(
-    results: Sequence[GeometryResult], out_dir: str | os.PathLike[str], *, plots: bool = False
+    results: Sequence[GeometryResult], out_dir: str | os.PathLike[str]
 ) -> list[Path]:
-    """``metrics.csv`` + ``summary.json`` (+ plots) for one or more measured models."""
+    """``metrics.csv`` + ``summary.json`` for one or more measured models."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     table = concat_tables([r.table for r in results])
@@ -65,8 +52,6 @@ def write_geometry(
     summary.update(provenance())
     _write_json(summary, out / "summary.json")
     written.append(out / "summary.json")
-    if plots:
-        written += write_plots(table, out)
     return written
 
 
@@ -75,7 +60,6 @@ def write_comparison(
     out_dir: str | os.PathLike[str],
     *,
     correlation: CrossPairCorrelation | None = None,
-    plots: bool = False,
 ) -> list[Path]:
     """Geometry files of every model, then the SSC tables of each pair (and across pairs)."""
     out = Path(out_dir)
@@ -83,7 +67,7 @@ def write_comparison(
     for pair in pairs:
         models.setdefault(pair.vanilla.model, pair.vanilla)
         models.setdefault(pair.finetuned.model, pair.finetuned)
-    written = write_geometry(list(models.values()), out, plots=plots)
+    written = write_geometry(list(models.values()), out)
     tokens = pd.concat([p.ssc.assign(pair=p.name, layer=p.layer) for p in pairs])
     extremes = pd.concat([p.extremes.assign(pair=p.name, layer=p.layer) for p in pairs])
     front = ["pair", "layer"]

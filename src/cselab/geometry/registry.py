@@ -1,4 +1,4 @@
-"""The one table of metric families: ``METRICS: dict[str, MetricSpec]``.
+"""The one table of metric families: ``METRICS``, family -> :class:`MetricSpec`.
 
 The CLI's ``--metrics``, the training probes, the pipeline, the report and the docs all
 read it. :func:`describe` finds the spec, label, section and paper reference of any
@@ -13,35 +13,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cselab.errors import CselabError
-from cselab.geometry import (
-    anisotropy,
-    dimensions,
-    informativity,
-    intra_sentence,
-    isoscore,
-    norms,
-    self_similarity,
-    spectrum,
-    uniformity,
-)
 from cselab.geometry.spec import SECTIONS, MetricSpec, Output
+from cselab.lazy import LazyRegistry
 
 SENTENCE_PREFIX = "sentence_"
 
-METRICS: dict[str, MetricSpec] = {
-    spec.name: spec
-    for spec in (
-        anisotropy.SPEC,
-        self_similarity.SPEC,
-        intra_sentence.SPEC,
-        norms.SPEC,
-        dimensions.SPEC,
-        informativity.SPEC,
-        isoscore.SPEC,
-        spectrum.SPEC,
-        uniformity.SPEC,
-    )
-}
+#: family -> its spec, in report order; the names are known without importing the family
+#: modules (torch), each spec is imported when first read (:class:`cselab.lazy.LazyRegistry`).
+METRICS: LazyRegistry[MetricSpec] = LazyRegistry(
+    {
+        family: f"cselab.geometry.{module}:SPEC"
+        for family, module in (
+            ("anisotropy", "anisotropy"),
+            ("self_similarity", "self_similarity"),
+            ("intra_sentence", "intra_sentence"),
+            ("l2_norm", "norms"),
+            ("dimensions", "dimensions"),
+            ("informativity", "informativity"),
+            ("isoscore", "isoscore"),
+            ("spectrum", "spectrum"),
+            ("uniformity", "uniformity"),
+        )
+    }
+)
 #: former family names still accepted by :func:`resolve_families`
 ALIASES = {"norms": "l2_norm"}
 

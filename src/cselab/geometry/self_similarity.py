@@ -27,7 +27,8 @@ from typing import Any
 
 import torch
 
-from cselab.geometry.batch import ViewBatch, as_tensor
+from cselab.arrays import as_tensor
+from cselab.geometry.batch import ViewBatch
 from cselab.geometry.dimensions import share_summary
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
 
+from cselab.arrays import as_tensor
 from cselab.errors import CselabError
-from cselab.geometry.batch import ViewBatch, as_tensor
+from cselab.geometry.batch import ViewBatch
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import GeometryBatch
 from cselab.geometry.threads import one_thread
-from cselab.models.pooling import get_pooling, st_pooling_mode
+from cselab.models.pooling import get_pooling
 from cselab.models.token_view import (
     TokenEncoder,
     check_sentences,
@@ -42,7 +43,8 @@ CHUNK_SIZE = 8192
 
 
 class ModelSource:
-    """Batches of a SentenceTransformer's hidden states over a corpus."""
+    """Batches of a model's hidden states over a corpus; ``model`` is anything
+    :func:`cselab.models.encoder.as_encoder` takes (its pooling gives the sentence level)."""
 
     def __init__(
         self, model, protocol: Protocol, *, strict: bool = False, chunk_size: int = CHUNK_SIZE
@@ -51,7 +53,7 @@ class ModelSource:
         self.protocol = protocol
         self.strict = strict
         self.chunk_size = chunk_size
-        self.pooling = st_pooling_mode(model) or "mean"
+        self.pooling = self.encoder.encoder.pooling
         self.pool = get_pooling(self.pooling)
         self.n_sentences = 0  # sentences read (all ranks' share)
         self.n_truncated = 0
@@ -154,7 +156,7 @@ class ModelSource:
         lengths = [len(row) for row in rows]
         padding = protocol.padding_in_self_similarity
         width = max(min(m + 1, limit) if padding else m for m in lengths)
-        device = encoder.model.device
+        device = encoder.encoder.device
         input_ids = pad_rows(rows, width, encoder.pad_id).to(device)  # (b, s)
         attention = pad_rows([[1] * m for m in lengths], width, 0).bool().to(device)
         special_mask = pad_rows(special, width, 0).bool().to(device)
@@ -217,16 +219,18 @@ def gather_rows(
     return out
 
 
-def _stacked(vectors, layers: Sequence[int] | None) -> tuple[torch.Tensor, tuple[int, ...]]:
+def _stacked(
+    vectors, layers: Sequence[int] | None, name: str
+) -> tuple[torch.Tensor, tuple[int, ...]]:
     """(L, n, d) tensor and layer ids from {layer: (n, d)}, (L, n, d) or (n, d) input."""
     if isinstance(vectors, dict):
         keys = tuple(sorted(vectors))
-        return torch.stack([as_tensor(vectors[k]) for k in keys]), keys
-    x = as_tensor(vectors)
+        return torch.stack([as_tensor(vectors[k], name=f"{name}[{k}]") for k in keys]), keys
+    x = as_tensor(vectors, name=name)
     if x.dim() == 2:
         x = x[None]
     if x.dim() != 3:
-        raise CselabError(f"vectors of shape {tuple(x.shape)}: give (n, d) or (layers, n, d)")
+        raise CselabError(f"{name} of shape {tuple(x.shape)}: give (n, d) or (layers, n, d)")
     ids = tuple(range(x.shape[0])) if layers is None else tuple(layers)
     if len(ids) != x.shape[0]:
         raise CselabError(f"layers {list(ids)} for vectors of {x.shape[0]} layers")
@@ -240,8 +244,14 @@ def token_vector_batches(
     """Precomputed token vectors ((n, d), (L, n, d) or {layer: (n, d)}; numpy or torch)
     with their token ids (n,) and contiguous sentence ids (n,), cut into batches of
     ``batch_sentences`` sentences: (layer ids, batches of the ``token`` level)."""
-    x, ids = _stacked(vectors, layers)
-    token_ids, sentence_ids = as_tensor(token_ids).long(), as_tensor(sentence_ids).long()
+    x, ids = _stacked(vectors, layers, "token_vectors")
+    if token_ids is None or sentence_ids is None:
+        raise CselabError(
+            "token_vectors need token_ids (the word type of each token) and sentence_ids "
+            "(the sentence of each token), one per token vector"
+        )
+    token_ids = as_tensor(token_ids, name="token_ids").long()
+    sentence_ids = as_tensor(sentence_ids, name="sentence_ids").long()
     for name, values in (("token_ids", token_ids), ("sentence_ids", sentence_ids)):
         if values.shape != (x.shape[1],):
             raise CselabError(
@@ -263,7 +273,7 @@ def sentence_vector_batches(
 ) -> tuple[tuple[int, ...], Iterator[GeometryBatch]]:
     """Precomputed sentence vectors ((n, d), (L, n, d) or {layer: (n, d)}; numpy or torch),
     one sentence each: (layer ids, batches of the ``sentence`` level)."""
-    x, ids = _stacked(vectors, layers)
+    x, ids = _stacked(vectors, layers, "sentence_vectors")
 
     def batches() -> Iterator[GeometryBatch]:
         for a in range(0, x.shape[1], batch_sentences):

@@ -22,8 +22,7 @@ from typing import Any
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.protocols import PARTITION_BASES as BASES
-from cselab.geometry.protocols import Protocol
+from cselab.geometry.protocols import PARTITION_BASES as BASES, Protocol
 from cselab.geometry.spec import MetricSpec, Output
 from cselab.geometry.statistics.scatter import centred_scatter, scatter_eigenvalues
 from cselab.geometry.threads import one_thread

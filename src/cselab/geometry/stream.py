@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
 from cselab.geometry.batch import ViewBatch
 from cselab.geometry.plan import GeometryPlan, plan_geometry
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.registry import METRICS
 from cselab.geometry.statistics import Statistic, make_statistic
+from cselab.models.token_batch import TokenBatch
 
 
 @dataclass

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import torch
 
+from cselab.arrays import as_tensor
 from cselab.errors import CselabError
-from cselab.geometry.batch import as_tensor, sentence_runs, unit_rows
+from cselab.geometry.batch import sentence_runs, unit_rows
 
 
 class MetricUndefined(CselabError):

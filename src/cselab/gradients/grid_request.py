@@ -16,9 +16,17 @@ import pandas as pd
 
 from cselab.errors import CselabError
 from cselab.gradients import grid, li2024
+from cselab.gradients.grid_defaults import (
+    COSINE_NEG_GRID,
+    COSINE_NEG_STD,
+    COSINE_POS_GRID,
+    COSINE_ROWS,
+    DEFAULT_NEG_GRID,
+    DEFAULT_POS_GRID,
+    LI2024_LOSSES,
+)
 
 PROTOCOLS = ("li2024", "cosine")
-COSINE_POS_GRID, COSINE_NEG_GRID, COSINE_ROWS, COSINE_NEG_STD = "0.3:1.0:8", "-0.2:0.8:11", 64, 0.1
 
 
 @dataclass
@@ -48,9 +56,9 @@ def _margin_params(losses: Sequence[str], margin: float | None) -> dict[str, dic
 
 
 def _run_li2024(request: GridRequest) -> tuple[pd.DataFrame, dict]:
-    losses = list(request.losses) or list(li2024.LI2024_LOSSES)
-    pos_text = request.pos_grid or li2024.DEFAULT_POS_GRID
-    neg_text = request.neg_grid or li2024.DEFAULT_NEG_GRID
+    losses = list(request.losses) or list(LI2024_LOSSES)
+    pos_text = request.pos_grid or DEFAULT_POS_GRID
+    neg_text = request.neg_grid or DEFAULT_NEG_GRID
     mu_pos = grid.parse_grid("--pos-grid", pos_text, low=0.0, high=1.0, unit="angles / π")
     mu_neg = grid.parse_grid("--neg-grid", neg_text, low=0.0, high=1.0, unit="angles / π")
     given: dict[str, Any] = {

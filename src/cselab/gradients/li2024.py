@@ -44,6 +44,7 @@ from cselab.gradients.grid import (
     uses_temperature,
     with_temperature,
 )
+from cselab.gradients.grid_defaults import LI2024_LOSSES
 from cselab.gradients.loss_spec import LossLike, registered_name, resolve_loss
 from cselab.gradients.memory import cell_bytes
 from cselab.gradients.parts import PARTS, compute_parts
@@ -52,10 +53,6 @@ from cselab.losses.validation import check_non_negative_number, check_positive_n
 from cselab.results.table import make_table
 
 PROTOCOL = "li2024"
-LI2024_LOSSES = ("info_nce", "arccon", "mpt", "met", "mat", "sg_surrogate")
-#: The authors' grids ('start:stop:num', units of π) and a small default for quick runs.
-PAPER_POS_GRID, PAPER_NEG_GRID = "0.05:0.5:100", "0.05:1:100"
-DEFAULT_POS_GRID, DEFAULT_NEG_GRID = "0.1:0.5:5", "0.1:1:10"
 BLOCK_BYTES = 256 * 2**20  # cells computed together
 
 

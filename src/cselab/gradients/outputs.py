@@ -10,13 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from cselab.io.atomic import write_text
+from cselab.results.kinds import GRADIENTS_KIND
 from cselab.results.provenance import provenance
 from cselab.results.table import write_table
 
 TABLE_FILE = "gradients.csv"
 SUMMARY_FILE = "summary.json"
-#: the ``kind`` of its summary.json (how the report recognises the folder)
-SUMMARY_KIND = "cselab-gradients"
 
 
 def write_gradient_outputs(
@@ -26,6 +25,6 @@ def write_gradient_outputs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = write_table(table, out / TABLE_FILE)
-    record = {"kind": SUMMARY_KIND, **settings, **provenance()}
+    record = {"kind": GRADIENTS_KIND, **settings, **provenance()}
     text = json.dumps(record, indent=2, default=str)
     return [csv, write_text(out / SUMMARY_FILE, text, what="summary")]

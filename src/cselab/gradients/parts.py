@@ -38,6 +38,7 @@ A loss is given by name or as a module of ``cselab.losses.LOSSES``
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -217,7 +218,11 @@ def compute_parts(loss: LossLike, scores: torch.Tensor, labels: torch.Tensor, **
     """Parts of a loss (a ``PARTS`` name with its ``params``, or a ``LOSSES`` module) for a
     cosine matrix (B, M) and labels (B,)."""
     name, params = resolve_loss(loss, params, PARTS)
-    try:
-        return PARTS[name](scores, labels, **params)
-    except TypeError as exc:
-        raise CselabError(f"bad parameter for {name!r} gradient parts: {exc}") from None
+    accepted = [p.name for p in inspect.signature(PARTS[name]).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY]  # fmt: skip
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise CselabError(
+            f"{name!r} gradient parts take no parameter(s) {unknown}; its parameters: {accepted}"
+        )
+    return PARTS[name](scores, labels, **params)

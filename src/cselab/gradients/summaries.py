@@ -13,15 +13,12 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
-from cselab.errors import CselabError
+from cselab.gradients.batch_parts import batch_scores, views
 from cselab.gradients.loss_spec import LossLike, resolve_loss
 from cselab.gradients.parts import PARTS, compute_parts
 from cselab.gradients.unified import GradientParts
-from cselab.losses.info_nce import build_candidates
 from cselab.losses.scores import fill_positive, negative_mask, positive_scores
-from cselab.losses.validation import check_views
 from cselab.similarity import cosine
 
 SUMMARY_KEYS = (
@@ -70,23 +67,17 @@ def gradient_summary(
     """Batch means of the gradient parts of ``loss`` (a ``PARTS`` name with its ``params``,
     or a ``LOSSES`` module).
 
-    anchor, positive (and negative) (B, d) as passed to the loss; ``params`` are the
-    loss's hyper-parameters (e.g. temperature=0.05). Candidates are the in-batch positives
-    plus the hard negatives, as in the losses.
+    anchor, positive (and negative) (B, d) as passed to the loss (numpy or torch);
+    ``params`` are the loss's hyper-parameters (e.g. temperature=0.05). Candidates are the
+    in-batch positives plus the hard negatives, as in the losses
+    (:func:`cselab.gradients.batch_parts.batch_scores`).
     """
     name, params = resolve_loss(loss, params, PARTS)
-    check_views(anchor, positive, negative, min_rows=2)
-    if name == "triplet":  # one positive and one negative per anchor
-        if negative is None:
-            raise CselabError("triplet gradient summary needs the hard negatives")
-        pair = [F.cosine_similarity(anchor.float(), v.float(), dim=1) for v in (positive, negative)]
-        scores = torch.stack(pair, dim=1)  # (B, 2)
-        labels = torch.zeros(anchor.shape[0], dtype=torch.long, device=anchor.device)
-        return _mean_summary(name, scores, labels, params)
-    candidates, labels = build_candidates(positive, negative)
-    summary = _mean_summary(name, cosine(anchor.float(), candidates.float()), labels, params)
+    anchors, positives, negatives = views(anchor, positive, negative)
+    scores, labels = batch_scores(name, anchors, positives, negatives)
+    summary = _mean_summary(name, scores, labels, params)
     if name == "symmetric_info_nce":  # positive → anchors
-        scores = cosine(positive.float(), anchor.float())
+        scores = cosine(positives.float(), anchors.float())
         backward = _mean_summary(name, scores, labels, params)
         summary.update({f"{key}_backward": value for key, value in backward.items()})
     return summary

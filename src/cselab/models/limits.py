@@ -15,13 +15,20 @@ from cselab.errors import CselabError
 OFFSET_POSITIONS = ("roberta", "xlm-roberta", "mpnet", "camembert", "longformer", "data2vec-text")
 
 
+def model_config(model):
+    """The transformers config of a SentenceTransformer's transformer, or of a model that
+    has one itself (a transformers model, a :class:`cselab.models.encoder.Encoder`); None
+    for anything else."""
+    try:
+        return model[0].auto_model.config
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return getattr(model, "config", None)
+
+
 def position_limit(model) -> int | None:
     """The most tokens (special tokens included) ``model``'s encoder takes, or None when
     it has no absolute position table (rotary or relative positions)."""
-    try:
-        config = model[0].auto_model.config
-    except (AttributeError, IndexError, KeyError, TypeError):
-        return None
+    config = model_config(model)
     positions = getattr(config, "max_position_embeddings", None)
     if not isinstance(positions, int) or positions <= 0:
         return None

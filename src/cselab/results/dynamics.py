@@ -1,26 +1,24 @@
-"""Learning dynamics: the tidy tables of several training runs, and their plots.
+"""Learning dynamics: the tidy tables of several training runs, combined.
 
 Each run directory holds ``metrics.csv`` (written by ``cselab train``). The combined
-table has one block per run; :func:`plot_dynamics` draws every metric against step, one line
-per run (Xiao et al. 2023, Figs 8-23). Metrics measured per layer are drawn at one layer —
-by default the last hidden state, as in the paper's figures.
+table has one block per run; :func:`rows_at_layers` picks the rows a figure of one metric
+against step shows (by default each run's last hidden state, as in Xiao et al. 2023,
+Figs 8-23); the figures are drawn by :mod:`cselab.report.dynamics_pngs` (``cselab dynamics``) and
+:mod:`cselab.report.dynamics_figures` (the report).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from cselab import progress
 from cselab.errors import CselabError
 from cselab.io.atomic import write_text
 from cselab.io.yaml_text import load_yaml
-from cselab.report.plots import plot_over_steps, save_figure
 from cselab.results.table import NO_LAYER, NO_STEP, concat_tables, read_table
 
 METRICS_FILE = "metrics.csv"
@@ -127,39 +125,15 @@ def rows_at_layers(
     return chosen, drawn
 
 
-def _file_name(metric: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric) + ".png"
-
-
-def plot_dynamics(
-    table: pd.DataFrame,
-    out_dir: str | os.PathLike[str],
-    *,
-    metrics: Sequence[str] | None = None,
-    layer: int | None = None,
-) -> list[Path]:
-    """One PNG per metric (metric against step, one line per run); returns the paths.
-
-    ``layer``: which hidden state to draw for per-layer metrics (default: each run's last
-    one; runs whose last layers differ, models of different depth, are then drawn each at
-    its own last layer, named in the legend).
-    """
-    chosen = list(metrics) if metrics else sorted(table["metric"].unique())
-    unknown = sorted(set(chosen) - set(table["metric"]))
-    if unknown:
-        raise CselabError(f"metric(s) {unknown} are not in the runs' tables")
-    written = []
-    with progress.task("dynamics: figures", total=len(chosen), unit="figures") as task:
-        for metric in chosen:
-            rows = table[table["metric"] == metric]
-            if layer is not None and (rows["layer"] != NO_LAYER).any():
-                missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
-                if missing:
-                    raise CselabError(
-                        f"metric {metric!r} has no rows for layer {layer} in {missing}"
-                    )
-            rows, drawn = rows_at_layers(rows, None if layer is None else [layer])
-            figure = plot_over_steps(rows, metric, layer=drawn[0] if len(drawn) == 1 else None)
-            written.append(save_figure(figure, Path(out_dir) / _file_name(metric)))
-            task.advance()
-    return written
+def metric_at_layer(
+    table: pd.DataFrame, metric: str, layer: int | None = None
+) -> tuple[pd.DataFrame, list[int]]:
+    """One metric's rows as a figure against step shows them, and the layers drawn
+    (:func:`rows_at_layers`); ``layer`` None = each run's last, else that hidden state,
+    which every run measuring the metric per layer must have."""
+    rows = table[table["metric"] == metric]
+    if layer is not None and (rows["layer"] != NO_LAYER).any():
+        missing = sorted(set(rows["run"]) - set(rows.loc[rows["layer"] == layer, "run"]))
+        if missing:
+            raise CselabError(f"metric {metric!r} has no rows for layer {layer} in {missing}")
+    return rows_at_layers(rows, None if layer is None else [layer])

@@ -17,6 +17,7 @@ import math
 import os
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,6 @@ import yaml
 from cselab.errors import CselabError
 from cselab.io.atomic import write_text
 from cselab.io.yaml_text import load_yaml
-from cselab.models.loading import device_problem
-from cselab.models.pooling import POOLINGS
-from cselab.training.precision import precision_problem
-from cselab.training.retention import best_metric_problem
 
 DATA_KINDS = ("sentences", "pairs", "triplets", "nli", "scored_pairs")
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -117,6 +114,29 @@ def config_from_dict(values: dict[str, Any], *, source: str = "config") -> Train
     return TrainConfig(**values)
 
 
+def as_config(
+    config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> TrainConfig:
+    """A :class:`TrainConfig` from a config object, a mapping of fields, or a YAML file
+    (:func:`load_config`), with the keyword ``overrides`` applied last (``None`` too: a
+    keyword sets the field). An unknown field is an error naming it."""
+    if isinstance(config, str | os.PathLike):
+        return load_config(config, assignments=overrides)
+    if isinstance(config, TrainConfig):
+        values = config.to_dict()
+    elif isinstance(config, Mapping):
+        values = dict(config)
+    elif config is None:
+        values = {}
+    else:
+        raise CselabError(
+            f"config of type {type(config).__name__}: give a TrainConfig, a mapping of fields "
+            "or the path of a YAML file"
+        )
+    return config_from_dict({**values, **overrides}, source="config")
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     overrides: dict[str, Any] | None = None,
@@ -197,6 +217,10 @@ def validate_config(config: TrainConfig) -> None:
     """Check every field that can be checked without loading the model or the data."""
     from cselab.losses import LOSSES
     from cselab.losses.base import check_columns, check_declarations
+    from cselab.models.loading import device_problem
+    from cselab.models.pooling import POOLINGS
+    from cselab.training.precision import precision_problem
+    from cselab.training.retention import best_metric_problem
 
     _check_field_types(config)
     if config.loss not in LOSSES:

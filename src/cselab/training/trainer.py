@@ -19,11 +19,14 @@ of the global batch in the loss's multi-process form (:mod:`cselab.training.para
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,10 +41,10 @@ from cselab.training.checkpoints import (
     latest_checkpoint,
     list_checkpoints,
 )
-from cselab.training.config import TrainConfig, save_config, validate_config
+from cselab.training.config import TrainConfig, as_config, save_config, validate_config
 from cselab.training.data import read_training_data
-from cselab.training.distributed import read_env
 from cselab.training.divergence import Diverged, diverged_message
+from cselab.training.launch_env import read_env
 from cselab.training.model_setup import build_loss, loss_arguments
 from cselab.training.parallel import (
     Processes,
@@ -137,9 +140,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def train(config: TrainConfig) -> TrainResult:
+def train(
+    config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> TrainResult:
     """Train (or resume) the run in ``config.output_dir``, holding its lock (one writer per
-    run folder, checked before any work: :func:`cselab.io.locks.output_lock`)."""
+    run folder, checked before any work: :func:`cselab.io.locks.output_lock`).
+
+    ``config``: a :class:`TrainConfig`, a mapping of its fields or a YAML file; keyword
+    ``overrides`` set fields (:func:`cselab.training.config.as_config`), e.g.
+    ``train("run.yaml", max_steps=50)`` or ``train(model=..., data=..., output_dir=...)``.
+    """
+    config = as_config(config, **overrides)
     validate_config(config)
     with output_lock(config.output_dir, "cselab train", enabled=read_env().is_main):
         return _prepare_and_train(config)

@@ -1,8 +1,9 @@
-"""One layer's tokens as a batch: the unit a caller feeds to a single metric stream.
+"""One layer's tokens as a batch, as the token view builds it
+(:meth:`cselab.models.token_view.EncodedBatch.layer_tokens`).
 
-The pipeline itself moves :class:`~cselab.geometry.batch.ViewBatch` objects (all layers
-stacked); :class:`TokenBatch` is the one-layer form used by
-:class:`~cselab.geometry.stream.MetricStream` and the tests.
+It is also the unit a caller feeds to a single metric stream
+(:class:`~cselab.geometry.stream.MetricStream`); the geometry pipeline itself moves
+:class:`~cselab.geometry.batch.ViewBatch` objects (all layers stacked).
 """
 
 from __future__ import annotations
