@@ -73,6 +73,20 @@ def test_compare_two_pairs_writes_correlation_curve(tiny_model_dir, other_models
     assert "best n" in result.output
 
 
+def test_metrics_without_the_ssc_families_still_compare(
+    tiny_model_dir, other_models, corpus, tmp_path
+) -> None:
+    """--metrics l2_norm alone: anisotropy and self-similarity, which SSC reads, are added."""
+    out = tmp_path / "out"
+    args = ["compare", str(tiny_model_dir), str(other_models[0]), "--corpus", str(corpus)]
+    result = CliRunner().invoke(app, [*args, "--metrics", "norms", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "ssc_tokens.csv")) > 0
+    measured = set(pd.read_csv(out / "metrics.csv")["metric"])
+    assert {"anisotropy_baseline", "self_similarity", "l2_norm"} <= measured
+    assert not measured & {"isoscore", "intra_sentence_similarity"}
+
+
 def test_compare_needs_both_second_models(tiny_model_dir, other_models, corpus) -> None:
     args = ["compare", str(tiny_model_dir), str(other_models[0]), "--corpus", str(corpus)]
     result = CliRunner().invoke(app, [*args, "--vanilla2", str(other_models[1])])

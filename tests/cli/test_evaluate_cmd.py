@@ -62,6 +62,7 @@ def test_evaluate_reports_bad_data_with_file_and_line(tmp_path, tiny_model_dir, 
     [
         (["--max-seq-length", "1"], "--max-seq-length 1 must be >= 2"),
         (["--examples", "-1"], "--examples -1 must be >= 0"),
+        (["--batch-size", "0"], "--batch-size 0 must be >= 1"),
     ],
 )
 def test_evaluate_bad_counts_are_one_line(tmp_path, tiny_model_dir, extra, message, capsys):

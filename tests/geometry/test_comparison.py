@@ -27,3 +27,11 @@ def test_compare_models_is_compare_pair_of_two_analyses(tiny_model, toy_sentence
     pd.testing.assert_frame_equal(pair.extremes, expected.extremes)
     assert pair.layer == 2 and len(pair.ssc) == 10 and (pair.ssc["ssc"] != 0).all()
     assert not pair.vanilla.table["metric"].str.startswith("sentence_").any()
+
+
+def test_compare_models_adds_the_families_ssc_reads(tiny_model, toy_sentences) -> None:
+    pair = compare_models(tiny_model, tiny_model, toy_sentences * 3, metrics="l2_norm", top_n=5)
+    measured = set(pair.vanilla.table["metric"])
+    assert {"anisotropy_baseline", "self_similarity", "l2_norm"} <= measured
+    assert "isoscore" not in measured
+    assert (pair.ssc["ssc"].abs() < 1e-9).all()  # a model against itself changes nothing

@@ -23,7 +23,9 @@ def compare(
     dedupe: bool = typer.Option(False, "--dedupe", help="Drop repeated sentences."),
     layers: str = typer.Option("all", "--layers", help="Layers to measure: 'all' or '0,3,-1'."),
     metrics: str | None = typer.Option(
-        None, "--metrics", help="Families to measure (SSC needs anisotropy,self_similarity)."
+        None,
+        "--metrics",
+        help="Families to measure (anisotropy,self_similarity, which SSC reads, are always added).",
     ),
     layer: int = typer.Option(-1, "--layer", help="Layer of the SSC analysis (-1 = last)."),
     top_n: int = typer.Option(400, "--top-n", help="Most frequent tokens in the SSC analysis."),
@@ -40,9 +42,19 @@ def compare(
     plots: bool = typer.Option(False, "--plots", help="One PNG per metric (needs --out)."),
 ) -> None:
     """Compare a vanilla and a fine-tuned model; with a second pair, correlate their SSCs."""
-    from cselab.cli.geometry_display import measure_with_progress, parse_layers, show_table
+    from cselab.cli.geometry_display import (
+        measure_with_progress,
+        parse_layers,
+        parse_metrics,
+        show_table,
+    )
     from cselab.data.corpora import open_corpus
-    from cselab.geometry.comparison import compare_pair, compare_pairs, measure_all
+    from cselab.geometry.comparison import (
+        compare_pair,
+        compare_pairs,
+        measure_all,
+        with_ssc_families,
+    )
     from cselab.geometry.outputs import write_comparison
     from cselab.geometry.protocols import get_protocol
     from cselab.models.loading import load_model, model_label
@@ -52,6 +64,8 @@ def compare(
 
     if (vanilla2 is None) != (finetuned2 is None):
         raise CselabError("--vanilla2 and --finetuned2 go together (the second model pair)")
+    families = with_ssc_families(parse_metrics(metrics))
+    metrics = None if families is None else ",".join(families)
     chosen = get_protocol(protocol).with_options(batch_size=batch_size, seed=seed)
     text = open_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
     names = [vanilla, finetuned] + ([vanilla2, finetuned2] if vanilla2 and finetuned2 else [])

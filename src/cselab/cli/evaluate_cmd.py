@@ -41,6 +41,8 @@ def evaluate(
         raise CselabError(f"--max-seq-length {max_seq_length} must be >= 2")
     if examples < 0:
         raise CselabError(f"--examples {examples} must be >= 0")
+    if batch_size < 1:
+        raise CselabError(f"--batch-size {batch_size} must be >= 1")
     datasets = [load_sts(spec) for spec in data]
     encoder = load_model(model, device=device, max_seq_length=max_seq_length)
     result = run_sts_suite(

@@ -103,6 +103,16 @@ def measure_all(
     return results
 
 
+SSC_FAMILIES = ("anisotropy", "self_similarity")  # what eq. 10 of Xiao et al. reads
+
+
+def with_ssc_families(metrics: Sequence[str] | None) -> list[str] | None:
+    """``metrics`` plus the families the self-similarity change needs (None = all)."""
+    if metrics is None:
+        return None
+    return list(metrics) + [name for name in SSC_FAMILIES if name not in metrics]
+
+
 def compare_models(
     vanilla: ModelLike,
     finetuned: ModelLike,
@@ -118,11 +128,15 @@ def compare_models(
     ``options``: protocol, layers, metrics, ...; token level only) and compare them: the
     self-similarity change of the ``top_n`` most frequent tokens at ``layer`` (-1 = last)
     and the ``k`` largest changes each way. Models as :func:`analyze_geometry` takes them
-    (``tokenizer`` for transformers models that need one)."""
+    (``tokenizer`` for transformers models that need one). The anisotropy and
+    self-similarity families that SSC reads are always measured."""
     sentences, corpus_name = sentences_and_name(sentences)
     if isinstance(sentences, Iterator):  # read twice: a one-pass iterator is kept
         sentences = list(sentences)
     options = {"corpus_label": corpus_name, "sentence_metrics": False, **options}
+    if isinstance(options.get("metrics"), str):
+        options["metrics"] = [options["metrics"]]
+    options["metrics"] = with_ssc_families(options.get("metrics"))
     results = [
         analyze_geometry(model, sentences, tokenizer=tokenizer, **options)
         for model in (vanilla, finetuned)
