@@ -36,7 +36,9 @@ a an the is are was were be been being has have had do does did of in on at by f
 from to into onto over under as and or but nor so yet if then than that this these those
 it its he she they them his her their we us our you your i me my not no while which who
 whom whose what when where why how there here can could will would shall should may might
-must [CLS] [SEP] [PAD]
+must about after before between during since until through up down out off against
+among within without also just only very more most many much some any all each both few
+other such own same [CLS] [SEP] [PAD]
 """
 FUNCTIONAL = set(_FUNCTION_WORDS.split()) | set(".,;:!?'\"()-[]{}/&%$#@*+=<>`~")
 
