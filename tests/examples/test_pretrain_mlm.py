@@ -4,14 +4,10 @@ encoder loads in cselab (plain transformers layout, mean pooling added)."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from toy_vanilla import corpus as _corpus
-from toy_vanilla import pretrain as _run
+from toy_vanilla import corpus as _corpus, pretrain as _run
 
 
 def _log(out: Path) -> list[dict[str, str]]:
