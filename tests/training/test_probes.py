@@ -52,3 +52,24 @@ def test_gradient_probes_are_skipped_with_a_warning_for_non_cosine_similarity(ma
     with pytest.warns(UserWarning, match="similarity='dot'"):
         dot = build_probes(config, examples)
     assert dot.gradient_batch is None
+
+
+def test_gradient_probes_see_dropout_views_as_training_does(tiny_model):
+    """Unsupervised SimCSE pairs a sentence with itself: the probe embeds it with dropout on
+    (two masks, s_ii < 1, as in training), with the same masks at every probe, and leaves
+    the model's mode and the global RNG as they were."""
+    import torch
+
+    from cselab.data.pairs import Pair
+
+    batch = [Pair(f"sentence number {i} of the probe", f"sentence number {i} of the probe")
+             for i in range(6)]  # fmt: skip
+    probes = ProbeSet(gradient_batch=batch)
+    tiny_model.eval()
+    state = torch.get_rng_state()
+    first = {r["metric"]: r["value"] for r in run_probes(tiny_model, probes, "info_nce", {})}
+    again = {r["metric"]: r["value"] for r in run_probes(tiny_model, probes, "info_nce", {})}
+    assert torch.equal(torch.get_rng_state(), state) and not tiny_model.training
+    assert first["grad/positive_similarity"] < 1 - 1e-4  # eval mode would give exactly 1
+    assert first["grad/positive_similarity"] == again["grad/positive_similarity"]
+    assert first["grad/dissipation"] == again["grad/dissipation"]

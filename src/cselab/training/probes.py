@@ -132,11 +132,25 @@ def geometry_rows(model, sentences: Sequence[str], corpus: str) -> list[dict]:
     ]
 
 
+#: Seed of the gradient probe's dropout masks: the same masks at every probe of a run.
+GRADIENT_PROBE_SEED = 0
+
+
 def gradient_rows(model, loss_name: str, loss_params: dict, batch) -> list[dict]:
+    """Gradient-part summaries of a fixed batch embedded as the training step sees it, with
+    dropout on (fixed masks, :data:`GRADIENT_PROBE_SEED`): SimCSE's unsupervised views are one
+    sentence under two dropout masks, which in eval mode would be identical (s_ii = 1)."""
     from cselab.gradients.summaries import gradient_summary
     from cselab.training.step import embed_examples
 
-    anchor, positive, negative = embed_examples(model, batch)  # (B, d) each, no graph
+    was_training = model.training
+    model.train()
+    try:
+        with isolated_rng():
+            torch.manual_seed(GRADIENT_PROBE_SEED)
+            anchor, positive, negative = embed_examples(model, batch)  # (B, d), no graph
+    finally:
+        model.train(was_training)
     with torch.enable_grad():
         summary = gradient_summary(loss_name, anchor, positive, negative, **loss_params)
     return [_row(f"grad/{name}", value) for name, value in summary.items()]
