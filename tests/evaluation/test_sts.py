@@ -112,3 +112,15 @@ def test_minilm_equals_sentence_transformers_evaluator(minilm_dir, stsb_dir):
     theirs = _st_evaluator(model, pairs)
     key = next(k for k in theirs if k.endswith("spearman_cosine"))
     assert ours["spearman"] / 100 == pytest.approx(theirs[key], abs=1e-6)
+
+
+def test_count_truncated_counts_long_sentences_without_a_tokenizer_warning(tiny_model, caplog):
+    from cselab.evaluation.sts import count_truncated
+
+    limit = tiny_model.max_seq_length
+    short, long = "a b c", " ".join(["word"] * (limit + 5))
+    tiny_model.tokenizer.model_max_length = limit  # the tokenizer would warn past this
+    tiny_model.tokenizer.deprecation_warnings.clear()
+    with caplog.at_level("WARNING"):
+        assert count_truncated(tiny_model, [short, long, long]) == 2
+    assert "indexing errors" not in caplog.text

@@ -88,7 +88,9 @@ def encode_sentences(
 def count_truncated(model, sentences: Sequence[str]) -> int:
     """How many sentences have more tokens (special tokens included) than the model takes."""
     encoder = as_encoder(model)
-    lengths = encoder.tokenizer(list(sentences), add_special_tokens=True, truncation=False)
+    lengths = encoder.tokenizer(  # verbose=False: no "will result in indexing errors" warning
+        list(sentences), add_special_tokens=True, truncation=False, verbose=False
+    )
     return sum(len(ids) > encoder.max_length for ids in lengths["input_ids"])
 
 
