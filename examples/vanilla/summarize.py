@@ -4,7 +4,8 @@ Reads only what the study's cselab commands wrote (tidy tables, SSC tables, STS 
 prints Markdown: the pre-training curve, the vanilla model per layer, vanilla vs fine-tuned
 at the last layer, self-similarity change (SSC) by token kind and across the two pairs, the
 learning dynamics of every run (first vs last probe), STS-B test of every model, and the
-objectives of Li et al. 2024 (mean and spread over seeds, gradient parts at the last probe).
+objectives of Li et al. 2024 (mean and spread over seeds; InfoNCE's gradient parts of each
+final model, computed here on held-out sentences with dropout views).
 
 Usage: python examples/vanilla/summarize.py STUDY_DIR [--vanilla PRETRAIN_DIR] > summary.md
 """
@@ -48,7 +49,7 @@ def fmt(value: float, digits: int = 3) -> str:
 
 
 def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    cells = frame.map(lambda v: fmt(v, digits) if isinstance(v, float) else str(v))
+    cells = frame.map(lambda v: fmt(v, digits) if v is None or isinstance(v, float) else str(v))
     head = "| " + " | ".join(map(str, cells.columns)) + " |"
     rule = "|" + "---|" * len(cells.columns)
     return "\n".join([head, rule] + ["| " + " | ".join(row) + " |" for row in cells.values])
@@ -229,14 +230,45 @@ def objectives(study: Path) -> str:
             "STS-B test (mean)": statistics.mean(tests) if tests else None,
             "spread (max−min)": (max(tests) - min(tests)) if len(tests) > 1 else None,
             "STS-B dev (last probe)": statistics.mean(r.get("sts_dev_spearman", float("nan")) for r in runs),
-            "D (last probe)": mean_of(runs, "grad/dissipation"),
-            "hardest-negative W share": mean_of(runs, "grad/hardest_weight_share"),
-            "r": mean_of(runs, "grad/ratio"),
             "final train loss": mean_of(runs, "train_loss"),
         })  # fmt: skip
-    return "### Objectives from the same vanilla (Li et al. 2024)\n\n" + markdown(
-        pd.DataFrame(rows), 3
-    )
+    table = pd.DataFrame(rows)
+    yardstick = gradient_yardstick(study, sorted(folder.glob("*/final")))
+    if yardstick is not None:
+        table = yardstick.merge(table, on="objective", how="outer")
+    return "### Objectives from the same vanilla (Li et al. 2024)\n\n" + markdown(table, 3)
+
+
+def gradient_yardstick(study: Path, models: list[Path], n: int = 64) -> pd.DataFrame | None:
+    """InfoNCE's gradient parts (τ = 0.05) of each final model and of the vanilla, as one
+    yardstick for every objective: the first ``n`` held-out prose lines, each paired with
+    itself and embedded with dropout on (SimCSE's views; the training probes' batch), with
+    the same dropout masks for every model. Seed-1 model of each objective."""
+    sentences_file = study / "data" / "prose-sample.txt"
+    if not sentences_file.is_file() or not models:
+        return None
+    from cselab.data.pairs import Pair
+    from cselab.models.loading import load_model
+    from cselab.training.probes import gradient_rows
+
+    lines = sentences_file.read_text(encoding="utf-8").splitlines()[:n]
+    batch = [Pair(line, line) for line in lines]
+    rows = []
+    named = [("vanilla", study / "models" / "vanilla")]
+    named += [
+        (m.parent.name.rsplit("-seed", 1)[0], m) for m in models if m.parent.name.endswith("-seed1")
+    ]
+    for objective, path in named:
+        parts = gradient_rows(load_model(path), "info_nce", {"temperature": 0.05}, batch)
+        values = {r["metric"].removeprefix("grad/"): r["value"] for r in parts}
+        rows.append({
+            "objective": objective,
+            "s_ii (dropout views)": values["positive_similarity"],
+            "mean s_ij": values["negative_similarity"],
+            "InfoNCE D": values["dissipation"],
+            "InfoNCE W on hardest": values["hardest_weight_share"],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def mean_of(runs: list[dict[str, float]], key: str) -> float | None:
