@@ -27,3 +27,14 @@ def test_names_when_configs_are_missing_alike_or_one_run():
     assert run_labels(["a"], CONFIGS) == {"a": "a"}
     null = {"a": {"temperature": None}, "b": {"temperature": 0.1}}
     assert run_labels(["a", "b"], null) == {"a": "τ = default", "b": "τ = 0.1"}
+
+
+def test_a_field_an_older_run_did_not_record_is_no_difference():
+    """A run written before `precision` existed beside two that record it: τ differs only."""
+    older = {"a": {"temperature": 0.025}}
+    newer = {k: {"temperature": t, "precision": "fp32"} for k, t in (("b", 0.05), ("c", 0.1))}
+    configs = {**older, **newer}
+    assert differing_fields(configs) == ["temperature"]
+    assert run_labels(["a", "b", "c"], configs)["a"] == "τ = 0.025"
+    mixed = {**configs, "d": {"temperature": 0.2, "precision": "bf16"}}
+    assert differing_fields(mixed) == ["temperature", "precision"]

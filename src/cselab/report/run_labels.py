@@ -33,7 +33,9 @@ PAPER_ABLATIONS = {
 
 
 def differing_fields(configs: Mapping[str, Mapping]) -> list[str]:
-    """The training fields whose values differ among the configs (in config order)."""
+    """The training fields whose values differ among the configs that record them (in
+    config order): a field a run's config lacks (written by an older cselab, before the
+    field existed) is not a difference."""
     fields: dict[str, None] = {}
     for config in configs.values():
         fields.update(dict.fromkeys(config))
@@ -41,7 +43,7 @@ def differing_fields(configs: Mapping[str, Mapping]) -> list[str]:
         name
         for name in fields
         if name not in NOT_TRAINING
-        and len({repr(config.get(name)) for config in configs.values()}) > 1
+        and len({repr(config[name]) for config in configs.values() if name in config}) > 1
     ]
 
 
