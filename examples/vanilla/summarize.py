@@ -44,12 +44,14 @@ other such own same [CLS] [SEP] [PAD]
 FUNCTIONAL = set(_FUNCTION_WORDS.split()) | set(".,;:!?'\"()-[]{}/&%$#@*+=<>`~")
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+def fmt(value: object, digits: int = 3) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    cells = frame.map(lambda v: fmt(v, digits) if v is None or isinstance(v, float) else str(v))
+    cells = frame.map(lambda v: fmt(v, digits))
     head = "| " + " | ".join(map(str, cells.columns)) + " |"
     rule = "|" + "---|" * len(cells.columns)
     return "\n".join([head, rule] + ["| " + " | ".join(row) + " |" for row in cells.values])
@@ -236,6 +238,8 @@ def objectives(study: Path) -> str:
     yardstick = gradient_yardstick(study, sorted(folder.glob("*/final")))
     if yardstick is not None:
         table = yardstick.merge(table, on="objective", how="outer")
+        table = table.sort_values("objective", key=lambda c: c != "vanilla", kind="stable")
+        table["seeds"] = table["seeds"].astype("Int64")
     return "### Objectives from the same vanilla (Li et al. 2024)\n\n" + markdown(table, 3)
 
 
