@@ -27,6 +27,7 @@ def test_registry_names_statistics_and_display() -> None:
         assert set(spec.statistics) <= set(STATISTICS), name
         assert all(output.section in SECTIONS for output in spec.outputs), name
     assert resolve_families(["norms", "anisotropy"]) == ("anisotropy", "l2_norm")
+    assert resolve_families("norms") == ("l2_norm",)  # one name, not its characters
     assert ALIASES == {"norms": "l2_norm"}
     with pytest.raises(CselabError, match=r"unknown metric\(s\) \['colour'\]"):
         resolve_families(["colour"])

@@ -65,7 +65,6 @@ def compare(
     if (vanilla2 is None) != (finetuned2 is None):
         raise CselabError("--vanilla2 and --finetuned2 go together (the second model pair)")
     families = with_ssc_families(parse_metrics(metrics))
-    metrics = None if families is None else ",".join(families)
     chosen = get_protocol(protocol).with_options(batch_size=batch_size, seed=seed)
     text = open_corpus(corpus, fmt=fmt, column=column, sts_sentences=sts_sentences, dedupe=dedupe)
     names = [vanilla, finetuned] + ([vanilla2, finetuned2] if vanilla2 and finetuned2 else [])
@@ -73,7 +72,7 @@ def compare(
     results = measure_all(
         lambda name: measure_with_progress(
             load_model(name, device=device), text, chosen, label=model_label(name),
-            layers=parse_layers(layers), metrics=metrics, sentence_metrics=False, strict=strict,
+            layers=parse_layers(layers), metrics=families, sentence_metrics=False, strict=strict,
             step=f"model {distinct.index(name) + 1} of {len(distinct)}: ",
         ),
         names,

@@ -39,11 +39,13 @@ def parse_metrics(text: str | None) -> list[str] | None:
 
 
 def measure_with_progress(
-    model, corpus: Corpus, protocol: Protocol, *, label: str, layers, metrics: str | None,
+    model, corpus: Corpus, protocol: Protocol, *, label: str, layers,
+    metrics: str | list[str] | None,
     sentence_metrics: bool = True, strict: bool = False, step: str = "", show: bool = True,
     **options,
 ) -> GeometryResult:  # fmt: skip
-    """Run :func:`analyze_geometry` as a progress task over batches (``step``: e.g.
+    """Run :func:`analyze_geometry` as a progress task over batches (``metrics``: the
+    ``--metrics`` text, or the families already parsed from it; ``step``: e.g.
     ``model 2 of 4: `` before the description; ``show=False``: no task, e.g. on ranks other
     than 0); ``options`` go to it (checkpoints)."""
     description = f"{step}encoding with {label}"
@@ -51,7 +53,8 @@ def measure_with_progress(
     with task_or_none as task:
         return analyze_geometry(
             model, corpus.sentences, protocol=protocol, layers=layers,
-            metrics=parse_metrics(metrics), sentence_metrics=sentence_metrics,
+            metrics=parse_metrics(metrics) if isinstance(metrics, str) else metrics,
+            sentence_metrics=sentence_metrics,
             model_label=label, corpus_label=corpus.name, strict=strict,
             progress=None if task is None else task.update, **options,
         )  # fmt: skip

@@ -25,6 +25,7 @@ from cselab.geometry.frequency import (
     self_similarity_change,
     ssc_correlation_curve,
 )
+from cselab.geometry.registry import family_names
 
 if TYPE_CHECKING:
     from cselab.models.encoder import ModelLike
@@ -106,11 +107,12 @@ def measure_all(
 SSC_FAMILIES = ("anisotropy", "self_similarity")  # what eq. 10 of Xiao et al. reads
 
 
-def with_ssc_families(metrics: Sequence[str] | None) -> list[str] | None:
+def with_ssc_families(metrics: str | Sequence[str] | None) -> list[str] | None:
     """``metrics`` plus the families the self-similarity change needs (None = all)."""
-    if metrics is None:
+    names = family_names(metrics)
+    if names is None:
         return None
-    return list(metrics) + [name for name in SSC_FAMILIES if name not in metrics]
+    return names + [name for name in SSC_FAMILIES if name not in names]
 
 
 def compare_models(
@@ -134,8 +136,6 @@ def compare_models(
     if isinstance(sentences, Iterator):  # read twice: a one-pass iterator is kept
         sentences = list(sentences)
     options = {"corpus_label": corpus_name, "sentence_metrics": False, **options}
-    if isinstance(options.get("metrics"), str):
-        options["metrics"] = [options["metrics"]]
     options["metrics"] = with_ssc_families(options.get("metrics"))
     results = [
         analyze_geometry(model, sentences, tokenizer=tokenizer, **options)

@@ -72,7 +72,7 @@ class GeometryPlan:
 
 def plan_geometry(
     protocol: Protocol | str = "default",
-    metrics: Sequence[str] | None = None,
+    metrics: str | Sequence[str] | None = None,
     layers: Sequence[int] = (0,),
     *,
     levels: Sequence[str] = LEVELS,

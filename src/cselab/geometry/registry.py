@@ -40,9 +40,17 @@ METRICS: LazyRegistry[MetricSpec] = LazyRegistry(
 ALIASES = {"norms": "l2_norm"}
 
 
-def resolve_families(names: Sequence[str] | None) -> tuple[str, ...]:
-    """The chosen family names (all when ``names`` is None), aliases resolved, in
-    registry order; an unknown name is an error listing the choices."""
+def family_names(names: str | Sequence[str] | None) -> list[str] | None:
+    """``names`` as a list: one family name or several (None, all families, stays None)."""
+    if names is None:
+        return None
+    return [names] if isinstance(names, str) else list(names)
+
+
+def resolve_families(names: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The chosen family names (one name, several, or all when ``names`` is None), aliases
+    resolved, in registry order; an unknown name is an error listing the choices."""
+    names = family_names(names)
     if names is None:
         return tuple(METRICS)
     chosen = [ALIASES.get(name, name) for name in names]

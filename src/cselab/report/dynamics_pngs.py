@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,13 +14,8 @@ import pandas as pd
 
 from cselab import progress
 from cselab.errors import CselabError
-from cselab.report.plots import plot_over_steps, save_figure
+from cselab.report.plots import figure_file, plot_over_steps, save_figure
 from cselab.results.dynamics import metric_at_layer
-
-
-def figure_name(metric: str) -> str:
-    """A file name for a metric's figure (runs of other characters become one _)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric) + ".png"
 
 
 def plot_dynamics(
@@ -46,6 +40,6 @@ def plot_dynamics(
         for metric in chosen:
             rows, drawn = metric_at_layer(table, metric, layer)
             figure = plot_over_steps(rows, metric, layer=drawn[0] if len(drawn) == 1 else None)
-            written.append(save_figure(figure, Path(out_dir) / figure_name(metric)))
+            written.append(save_figure(figure, Path(out_dir) / figure_file(metric)))
             task.advance()
     return written

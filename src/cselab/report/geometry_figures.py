@@ -12,18 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from cselab.report.plots import plot_over_layers, save_figure
-
-
-def figure_name(metric: str) -> str:
-    """A file name for a metric's figure (anything but letters, digits, _ and - becomes _)."""
-    return "".join(c if c.isalnum() or c in "_-" else "_" for c in metric) + ".png"
+from cselab.report.plots import figure_file, plot_over_layers, save_figure
 
 
 def write_geometry_figures(table: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
     """``OUT/plots/<metric>.png`` for every metric of ``table``, metric over layers."""
     plots = Path(out_dir) / "plots"
     return [
-        save_figure(plot_over_layers(table, metric), plots / figure_name(metric))
+        save_figure(plot_over_layers(table, metric), plots / figure_file(metric))
         for metric in table["metric"].unique()
     ]

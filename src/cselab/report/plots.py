@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import matplotlib
@@ -64,6 +65,11 @@ def plot_over_steps(table: pd.DataFrame, metric: str, *, layer: int | None = Non
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def figure_file(metric: str) -> str:
+    """A file name for a metric's figure (runs of other characters become one _)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric) + ".png"
 
 
 def save_figure(fig, path: str | os.PathLike[str]) -> Path:
