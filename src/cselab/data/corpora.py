@@ -137,21 +137,6 @@ def detect_format(path: Path) -> str:
     return {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl"}.get(suffix, "text")
 
 
-def read_text(path: Path) -> list[str]:
-    """One sentence per line (all of them; see :func:`iter_text`)."""
-    return list(iter_text(path))
-
-
-def read_delimited(path: Path, column: str | None, delimiter: str) -> list[str]:
-    """All sentences of a CSV/TSV file (see :func:`iter_delimited`)."""
-    return list(iter_delimited(path, column, delimiter))
-
-
-def read_jsonl(path: Path, column: str | None) -> list[str]:
-    """All sentences of a JSONL file (see :func:`iter_jsonl`)."""
-    return list(iter_jsonl(path, column))
-
-
 def read_stsb_sentences(path: Path, which: str = "1") -> list[str]:
     """Sentences of an STS Benchmark split: sentence 1, sentence 2, or both (1 then 2 per row)."""
     if which not in STS_SENTENCES:

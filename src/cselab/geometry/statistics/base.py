@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import torch
 
-from cselab.errors import CselabError
 from cselab.geometry.batch import ViewBatch
 
 
@@ -49,8 +48,3 @@ def add_or_take(mine: torch.Tensor | None, theirs: torch.Tensor | None) -> torch
     if mine is None:
         return theirs.clone()
     return mine + theirs.to(mine.device)
-
-
-def same_width(mine: int | None, theirs: int | None, what: str) -> None:
-    if mine is not None and theirs is not None and mine != theirs:
-        raise CselabError(f"{what}: cannot merge statistics of dimension {mine} and {theirs}")
