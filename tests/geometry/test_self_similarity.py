@@ -49,6 +49,37 @@ def test_random_data(first, min_count) -> None:
     check_against_brute_force(x, ids, sids, min_count, first)
 
 
+@pytest.mark.parametrize("first", [False, True])
+def test_types_over_many_storage_blocks(first, monkeypatch) -> None:
+    """Blocks of 3 types (instead of 1,024): new types arrive in every batch and land in
+    new blocks while old ones are added to."""
+    monkeypatch.setattr("cselab.geometry.statistics.type_sums.BLOCK_TYPES", 3)
+    x, ids, sids = random_tokens(seed=9, n_sentences=30, vocab=17)
+    check_against_brute_force(x, ids, sids, 2, first, cuts=(3, 8, 9, 15, 22))
+
+
+def test_type_sums_saved_and_merged_across_blocks(monkeypatch) -> None:
+    monkeypatch.setattr("cselab.geometry.statistics.type_sums.BLOCK_TYPES", 4)
+    x, ids, sids = random_tokens(seed=10, n_sentences=24, vocab=15)
+    parts = batches(x, ids, sids, (5, 11, 17))
+    whole, first, second = (metric("self_similarity", self_similarity_min_count=1)
+                            for _ in range(3))  # fmt: skip
+    for part in parts:
+        whole.update(part)
+    for part in parts[:2]:
+        first.update(part)
+    for part in parts[2:]:
+        second.update(part)
+    restored = metric("self_similarity", self_similarity_min_count=1)
+    restored.stream.load_state_dict(first.stream.state_dict())
+    restored.stream.merge(second.stream)
+    want, got = whole.values()["type_sums"], restored.values()["type_sums"]
+    assert torch.equal(got.type_ids, want.type_ids) and torch.equal(got.seen, want.seen)
+    assert torch.equal(got.used, want.used)
+    torch.testing.assert_close(got.sums, want.sums, atol=1e-12, rtol=1e-12)
+    assert restored.compute() == pytest.approx(whole.compute(), abs=1e-12)
+
+
 def test_tiny_bert_vectors(tiny_model) -> None:
     x, ids, sids = tiny_bert_tokens(tiny_model)
     check_against_brute_force(x, ids, sids, 3, first=True, cuts=(2, 3))

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cselab.errors import CselabError
-from cselab.models.token_view import TokenEncoder, token_view
+from cselab.models.token_view import TokenEncoder, token_view, tokenize_sentences
 
 SENTENCES = ["A cat sat on the mat.", "Dogs run.", "The quick brown fox jumps over it."]
 
@@ -101,3 +101,13 @@ def test_forward_runs_in_eval_mode_and_restores_the_mode(tiny_model) -> None:
     torch.testing.assert_close(
         again.layer_tokens(2, keep).embeddings, batch.layer_tokens(2, keep).embeddings
     )
+
+
+def test_the_fast_backend_path_gives_the_wrappers_ids_and_flags(tiny_model) -> None:
+    tokenizer = tiny_model[0].tokenizer
+    texts = ["the cat sat .", "a [SEP] inside [CLS] text", "x " * 300, "héllo wörld"]
+    tokenizer(["warm up"], truncation=True, max_length=3)  # leaves truncation set in the backend
+    ids, special, too_long = tokenize_sentences(tokenizer, texts, 10_000)
+    want = tokenizer(texts, truncation=False, return_special_tokens_mask=True, verbose=False)
+    assert ids == want["input_ids"] and special == want["special_tokens_mask"]
+    assert not too_long and len(ids[2]) > 300  # not truncated by the earlier call

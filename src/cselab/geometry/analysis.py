@@ -46,7 +46,7 @@ from cselab.geometry.sources import (
 )
 from cselab.geometry.spec import LEVELS
 from cselab.geometry.stream import GeometryBatch, GeometryStream, merge_across_processes
-from cselab.geometry.threads import one_thread
+from cselab.geometry.threads import threads_for_geometry
 from cselab.models.encoder import as_encoder
 
 if TYPE_CHECKING:
@@ -106,19 +106,17 @@ def analyze_batches(
 ) -> tuple[GeometryStream, pd.DataFrame, dict]:
     """Stream ``batches`` into ``stream`` (a fresh one for ``plan`` by default), merge across
     processes, collect: (merged stream, tidy table, details). The statistics' updates and
-    the computes run on one thread (:mod:`cselab.geometry.threads`: on the shared 2-core
-    machine, one thread took 0.12 s per MiniLM batch update and 1.7 s for a collect, two
-    threads 0.43-0.60 s and 15.5-16.4 s, measured side by side at load average 10)."""
+    the computes run on the threads of :mod:`cselab.geometry.threads`."""
     stream = stream or GeometryStream(plan)
     for batch in batches:  # the source (a model's forward pass) runs with the caller's threads
-        with one_thread():
+        with threads_for_geometry():
             stream.update(batch)
         if after_batch is not None:
             after_batch(stream)
     merged = merge_across_processes(stream)
     if merged.n_sentences == 0:
         raise CselabError("no sentences to analyse (empty corpus)")
-    with one_thread():
+    with threads_for_geometry():
         table, details = collect(merged, model=model_label, corpus=corpus_label)
     return merged, table, details
 

@@ -14,21 +14,24 @@ For protocols that count padding in self-similarity (``xiao2023``), the first pa
 position of each sentence comes along (``pad_vectors`` (L, p, d), ``pad_lengths`` (p,):
 the sentence's attention length, i.e. the pad's position) with the attention length of
 every sentence of the batch (``sentence_lengths``). What is derived from a batch (its
-norms, unit rows, sentence runs, sampling keys) is computed once, on first use, and
-shared by every statistic of the view (:meth:`ViewBatch.derived`). Per-batch work runs in
+norms, sentence runs, sampling keys, and the per-layer sums of
+:mod:`cselab.geometry.batch_sums`, all asked for at once in one pass over each layer) is
+computed once, on first use, and shared by every statistic of the view
+(:meth:`ViewBatch.derived`). Per-batch work runs in
 the model's precision (float32 for a float32 model, float64 for float64 input); every
 running sum is accumulated in float64.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import torch
 
 from cselab.errors import CselabError
+from cselab.geometry.batch_sums import BatchSums, batch_sums
 
 T = TypeVar("T")
 
@@ -45,6 +48,7 @@ class ViewBatch:
     sentence_lengths: torch.Tensor | None = None
     pad_token_id: int | None = None
     label: str = "geometry"
+    wanted: frozenset[str] = frozenset()  # batch sums every statistic of the view reads
     _derived: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -89,14 +93,16 @@ class ViewBatch:
         return x if x.dtype in (torch.float32, torch.float64) else x.float()
 
     def norms(self) -> torch.Tensor:
-        """(L, n) L2 norms in the working precision, checked for NaN/inf (once per batch)."""
+        """(L, n) L2 norms in the working precision, checked for NaN/inf (once per batch);
+        from the one pass of :meth:`sums` when the view's statistics want sums."""
 
         def make() -> torch.Tensor:
-            x = self.work()
-            norms = torch.linalg.vector_norm(x, dim=2)  # (L, n)
+            norms = self.sums(()).norms if self.wanted else None
+            if norms is None:
+                norms = torch.linalg.vector_norm(self.work(), dim=2)  # (L, n)
             if not bool(torch.isfinite(norms.sum())):  # NaN/inf propagate into the norms
-                bad = int((~torch.isfinite(x)).any(dim=2).any(dim=0).sum())
-                shape = tuple(x.shape[1:])
+                bad = int((~torch.isfinite(self.work())).any(dim=2).any(dim=0).sum())
+                shape = tuple(self.vectors.shape[1:])
                 raise CselabError(
                     f"{self.label}: embeddings of shape {shape} contain NaN or inf ({bad} tokens)"
                 )
@@ -104,13 +110,8 @@ class ViewBatch:
 
         return self.derived("norms", make)
 
-    def float64(self) -> torch.Tensor:
-        """(L, n, d) float64 copy of the vectors (checked)."""
-        self.norms()
-        return self.derived("float64", lambda: self.vectors.detach().to(torch.float64))
-
-    def units(self) -> torch.Tensor:
-        """(L, n, d) rows scaled to unit norm (working precision); a zero row is an error."""
+    def nonzero_norms(self) -> torch.Tensor:
+        """(L, n) norms; a zero row has no direction (cosine undefined): an error."""
 
         def make() -> torch.Tensor:
             norms = self.norms()
@@ -120,9 +121,37 @@ class ViewBatch:
                     f"{self.label}: {n_zero} zero vector(s) in embeddings of shape {shape} "
                     "(cosine undefined)"
                 )
-            return self.work() / norms[..., None]
+            return norms
 
-        return self.derived("units", make)
+        return self.derived("nonzero_norms", make)
+
+    def units_at(self, rows: torch.Tensor) -> torch.Tensor:
+        """(L, k, d) the given rows (k,) scaled to unit norm (working precision)."""
+        picked = self.work().index_select(1, rows)  # (L, k, d)
+        return picked / self.nonzero_norms().index_select(1, rows)[..., None]
+
+    def sums(self, needs: Collection[str]) -> BatchSums:
+        """The per-layer sums ``needs`` (names of :data:`cselab.geometry.batch_sums.SUMS`),
+        computed with every sum in ``wanted`` in one pass over each layer, once; checked
+        (no NaN, inf or zero vector) when read for the first time."""
+        have: tuple[frozenset[str], BatchSums] | None = self._derived.get("sums")  # type: ignore[assignment]
+        if have is None or not set(needs) <= have[0]:
+            names = frozenset(needs) | self.wanted | (have[0] if have else frozenset())
+            index, n_sentences = None, 0
+            if "sentences" in names:  # consecutive runs (check() tests they are contiguous)
+                _, index, counts = torch.unique_consecutive(
+                    self.sentence_ids, return_inverse=True, return_counts=True
+                )
+                n_sentences = len(counts)
+            found = batch_sums(
+                self.work(), names, sentence_index=index, n_sentences=n_sentences,
+                token_ids=self.token_ids.long(), sentence_ids=self.sentence_ids.long(),
+            )  # fmt: skip
+            have = (names, found)
+            self._derived["sums"] = have
+        if needs:
+            self.nonzero_norms()  # checks NaN, inf and zero vectors
+        return have[1]
 
     def runs(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(run index of each row (n,), run lengths (s,)) of the contiguous sentences."""

@@ -18,7 +18,6 @@ from typing import Any
 from cselab.arrays import as_tensor
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
-from cselab.geometry.statistics.intra import per_sentence_intra
 from cselab.geometry.validation import checked_vectors, require_tokens, sentence_runs, unit_rows
 
 NAME = "intra_sentence"
@@ -29,7 +28,12 @@ def intra_sentence_similarity(x, sentence_ids) -> float:
     x = checked_vectors(x, NAME, sentence_ids=sentence_ids)
     require_tokens(len(x), NAME)
     inverse, counts = sentence_runs(as_tensor(sentence_ids), NAME)
-    return float(per_sentence_intra(x, unit_rows(x, NAME), inverse, counts, NAME).mean())
+    x = x.double()
+    sums = x.new_zeros(len(counts), x.shape[1]).index_add_(0, inverse, x)  # (s, d)
+    mean_dir = unit_rows(sums, f"{NAME} (sentence mean vector)")  # x̄/‖x̄‖ (s, d)
+    cosines = (unit_rows(x, NAME) * mean_dir[inverse]).sum(1)  # (n,) cos(x_t, x̄)
+    per_sentence = cosines.new_zeros(len(counts)).index_add_(0, inverse, cosines) / counts
+    return float(per_sentence.mean())
 
 
 def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:

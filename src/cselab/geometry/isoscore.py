@@ -23,7 +23,7 @@ from cselab.errors import CselabError
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
 from cselab.geometry.statistics.scatter import centred_scatter
-from cselab.geometry.threads import one_thread
+from cselab.geometry.threads import threads_for_geometry
 from cselab.geometry.validation import checked_vectors, require_tokens
 
 NAME = "isoscore"
@@ -47,7 +47,7 @@ def isoscore(x: torch.Tensor) -> float:
     """All-at-once twin: IsoScore of the rows of x (n, d)."""
     x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
-    with one_thread():
+    with threads_for_geometry():
         eig = torch.linalg.eigvalsh(centred_scatter(x)).clamp_min(0.0)  # (d,)
     return isoscore_from_variances(eig)
 

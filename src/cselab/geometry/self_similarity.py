@@ -29,10 +29,11 @@ import torch
 
 from cselab.arrays import as_tensor
 from cselab.geometry.batch import ViewBatch
+from cselab.geometry.batch_sums import first_occurrences
 from cselab.geometry.dimensions import share_summary
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
-from cselab.geometry.statistics.type_sums import LayerTypeSums, TypeSums, first_occurrences
+from cselab.geometry.statistics.type_sums import LayerTypeSums, TypeSums
 from cselab.geometry.validation import MetricUndefined, checked_vectors, require_tokens
 
 NAME = "self_similarity"

@@ -28,7 +28,7 @@ from cselab.errors import CselabError
 from cselab.geometry.batch import ViewBatch
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import GeometryBatch
-from cselab.geometry.threads import one_thread
+from cselab.geometry.threads import threads_for_geometry
 from cselab.models.pooling import get_pooling
 from cselab.models.token_view import (
     TokenEncoder,
@@ -161,7 +161,7 @@ class ModelSource:
         attention = pad_rows([[1] * m for m in lengths], width, 0).bool().to(device)
         special_mask = pad_rows(special, width, 0).bool().to(device)
         hidden = encoder.forward(input_ids, attention)
-        with one_thread():  # copies and small products: see cselab.geometry.threads
+        with threads_for_geometry():  # copies and small products
             return self._views(hidden, ids, input_ids, attention, special_mask, lengths, layers,
                                levels)  # fmt: skip
 

@@ -43,6 +43,10 @@ class GeometryStream:
             }
             for level in plan.levels
         }
+        self.wanted = {  # the batch sums read at each level, computed in one pass
+            level: frozenset(name for s in statistics.values() for name in s.reads)
+            for level, statistics in self.statistics.items()
+        }
         self.dims: dict[str, int | None] = dict.fromkeys(plan.levels)
         self.last_sentence: dict[str, int | None] = dict.fromkeys(plan.levels)
         self.n_sentences = 0
@@ -60,6 +64,7 @@ class GeometryStream:
                     f"{view.label}: {view.n_layers} layers in the batch, "
                     f"{len(self.plan.layers)} planned"
                 )
+            view.wanted = self.wanted[level]  # before the checks: norms come from the pass
             view.check(self.dims[level])
             if not len(view):
                 continue

@@ -91,10 +91,7 @@ def tokenize_sentences(
     """(input ids, special-token flags, [(index, untruncated length)] of the sentences over
     ``max_length``), special tokens added; the long ones truncated to ``max_length``. One
     tokenizer pass (plus one for the long ones only)."""
-    encoded = tokenizer(
-        list(sentences), truncation=False, return_special_tokens_mask=True, verbose=False
-    )
-    ids, special = encoded["input_ids"], encoded["special_tokens_mask"]
+    ids, special = _encode(tokenizer, list(sentences))
     too_long = [(i, len(row)) for i, row in enumerate(ids) if len(row) > max_length]
     if too_long:
         short = tokenizer(
@@ -107,6 +104,22 @@ def tokenize_sentences(
         for k, (i, _) in enumerate(too_long):
             ids[i], special[i] = short["input_ids"][k], short["special_tokens_mask"][k]
     return ids, special, too_long
+
+
+def _encode(tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[int]]]:
+    """(input ids, special-token flags) with special tokens, untruncated. A fast tokenizer's
+    Rust backend is called directly, as the transformers wrapper does (no truncation, no
+    padding, its ``split_special_tokens`` setting), without the wrapper's per-sentence
+    conversion in Python: 0.11 s instead of 0.36 s for 5,000 STS-B sentences."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if not getattr(tokenizer, "is_fast", False) or backend is None:
+        encoded = tokenizer(texts, truncation=False, return_special_tokens_mask=True, verbose=False)
+        return encoded["input_ids"], encoded["special_tokens_mask"]
+    backend.no_truncation()
+    backend.no_padding()
+    backend.encode_special_tokens = bool(getattr(tokenizer, "split_special_tokens", False))
+    encodings = backend.encode_batch(texts, add_special_tokens=True)
+    return [e.ids for e in encodings], [e.special_tokens_mask for e in encodings]
 
 
 def truncation_message(

@@ -52,3 +52,40 @@ def test_merged_halves_and_a_saved_state_equal_the_whole() -> None:
     restored.merge(second)
     torch.testing.assert_close(restored.at(0).scatter, whole.at(0).scatter, atol=1e-9, rtol=1e-12)
     torch.testing.assert_close(restored.at(0).eigenvalues, whole.at(0).eigenvalues)
+
+
+def test_many_small_batches_wait_fold_in_blocks_and_equal_the_brute_force() -> None:
+    x, ids, sids = random_tokens(seed=7, n_sentences=40, d=6, shift=25.0)  # large mean
+    layers = torch.stack([x, x.flip(1) - 3]).float()  # float32: block sums in float32
+    scatter = Scatter(block_batches=3, min_rows=10)  # batches of 4-20 rows: waits, 3-part blocks
+    starts = torch.nonzero(torch.diff(sids, prepend=sids[:1] - 1)).flatten().tolist()
+    bounds = [*starts[::2], len(x)]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        scatter.update(view(layers[:, a:b], ids[a:b], sids[a:b]))
+    assert scatter.n == len(x)
+    for layer in range(2):
+        want = brute_scatter(layers[layer].double())
+        torch.testing.assert_close(scatter.at(layer).scatter, want, atol=1e-3, rtol=1e-5)
+        torch.testing.assert_close(scatter.at(layer).mean, layers[layer].double().mean(0))
+
+
+def test_a_state_saved_mid_block_resumes_bit_for_bit() -> None:
+    x, ids, sids = random_tokens(seed=8, n_sentences=30, d=5, shift=5.0)
+    starts = torch.nonzero(torch.diff(sids, prepend=sids[:1] - 1)).flatten().tolist()
+    bounds = [*starts[::3], len(x)]  # batches of 3 sentences
+    pieces = list(zip(bounds[:-1], bounds[1:], strict=True))
+
+    whole = Scatter(block_batches=2, min_rows=12)
+    for a, b in pieces:
+        whole.update(view(x.float()[None, a:b], ids[a:b], sids[a:b]))
+    for cut in range(1, len(pieces)):
+        saved = Scatter(block_batches=2, min_rows=12)
+        for a, b in pieces[:cut]:
+            saved.update(view(x.float()[None, a:b], ids[a:b], sids[a:b]))
+        state = saved.state_dict()  # rows waiting and a half-full block are saved as they are
+        resumed = Scatter(block_batches=2, min_rows=12)
+        resumed.load_state_dict(state)
+        for a, b in pieces[cut:]:
+            resumed.update(view(x.float()[None, a:b], ids[a:b], sids[a:b]))
+        assert torch.equal(resumed.at(0).scatter, whole.at(0).scatter), cut
+        assert torch.equal(resumed.at(0).mean, whole.at(0).mean), cut

@@ -19,7 +19,10 @@ from cselab.geometry.batch import ViewBatch
 
 
 class Statistic(Protocol):
-    """A mergeable running statistic over L layers."""
+    """A mergeable running statistic over L layers; ``reads`` names the batch sums
+    (:mod:`cselab.geometry.batch_sums`) its update reads."""
+
+    reads: tuple[str, ...]
 
     def update(self, batch: ViewBatch) -> None: ...
 

@@ -16,17 +16,13 @@ from cselab.geometry.batch import ViewBatch, unit_rows
 from cselab.geometry.statistics.base import add_or_take, cpu
 
 
-def per_sentence_intra(
-    x: torch.Tensor, units: torch.Tensor, inverse: torch.Tensor, counts: torch.Tensor, who: str
+def sentence_intra(
+    raw_sum: torch.Tensor, unit_sum: torch.Tensor, counts: torch.Tensor, who: str
 ) -> torch.Tensor:
-    """(..., s) float64 intra-sentence similarity of each contiguous sentence of x (..., n, d)
-    (per-sentence sums in x's precision, the rest in float64)."""
-    shape = (*x.shape[:-2], len(counts), x.shape[-1])
-    dim = x.dim() - 2
-    raw_sum = x.new_zeros(shape).index_add_(dim, inverse, x).double()  # (..., s, d)
-    unit_sum = x.new_zeros(shape).index_add_(dim, inverse, units).double()  # (..., s, d)
-    mean_dir = unit_rows(raw_sum, f"{who} (sentence mean vector)")  # x̄/‖x̄‖
-    return (unit_sum * mean_dir).sum(-1) / counts  # (..., s)
+    """(..., s) float64 intra-sentence similarity of each sentence from its sums Σx and Σû
+    (..., s, d) over its counts (s,) tokens."""
+    mean_dir = unit_rows(raw_sum.double(), f"{who} (sentence mean vector)")  # x̄/‖x̄‖
+    return (unit_sum.double() * mean_dir).sum(-1) / counts  # (..., s)
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,8 @@ class LayerIntra:
 class IntraSums:
     """Σ_s intra(s) (L,) and the number of sentences."""
 
+    reads = ("sentences",)  # batch sums
+
     def __init__(self) -> None:
         self.total: torch.Tensor | None = None
         self.sentences = 0
@@ -45,8 +43,10 @@ class IntraSums:
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
             return
-        inverse, counts = batch.runs()
-        values = per_sentence_intra(batch.work(), batch.units(), inverse, counts, batch.label)
+        _, counts = batch.runs()
+        sums = batch.sums(self.reads)  # per-sentence Σx and Σû in the model's precision
+        assert sums.sentence_sums is not None and sums.sentence_unit_sums is not None
+        values = sentence_intra(sums.sentence_sums, sums.sentence_unit_sums, counts, batch.label)
         self.total = add_or_take(self.total, values.sum(1))  # (L,)
         self.sentences += len(counts)
 

@@ -26,6 +26,8 @@ class LayerMoments:
 class Moments:
     """n, Σ‖x‖ (L,), Σû (L, d) and Σû² (L, d) of every row added."""
 
+    reads = ("units",)  # batch sums
+
     def __init__(self) -> None:
         self.n = 0
         self.norm_sum: torch.Tensor | None = None
@@ -35,10 +37,10 @@ class Moments:
     def update(self, batch: ViewBatch) -> None:
         if not len(batch):
             return
-        units = batch.units()  # (L, n, d)
-        # each batch's sums in the model's precision (pairwise summation), totals in float64
+        sums = batch.sums(self.reads)  # each batch's sums in the model's precision
+        assert sums.unit_sum is not None and sums.unit_squares is not None
         norm_sum = batch.norms().sum(1).double()  # (L,)
-        self._add(len(batch), norm_sum, units.sum(1).double(), units.square().sum(1).double())
+        self._add(len(batch), norm_sum, sums.unit_sum.double(), sums.unit_squares.double())
 
     def _add(self, n: int, norm_sum, unit_sum, unit_squares) -> None:
         self.n += n

@@ -16,6 +16,7 @@ same tokens at every layer).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,12 @@ class LayerSample:
 class BottomK:
     """The ``capacity`` rows (for L layers) with the smallest keys offered so far.
 
-    Offered rows wait in a buffer and are merged (one sort) once it holds ``capacity`` rows
-    or when the sample is read, so a batch costs O(n), not a sort of the whole sample."""
+    Offered rows wait in a buffer; once ``capacity`` keys are held, the capacity-th smallest
+    key held is a bound that a later row must beat to be kept (found from the keys alone).
+    The rows are merged (one sort) when the buffer holds twice ``capacity`` rows or when
+    the sample is read, so a batch costs O(n), not a copy or sort of the whole sample."""
+
+    reads: tuple[str, ...] = ()  # batch sums
 
     def __init__(self, capacity: int, seed: int = 0) -> None:
         self.capacity, self.seed = capacity, seed
@@ -64,32 +69,49 @@ class BottomK:
         self.rows: torch.Tensor | None = None  # (L, m, d)
         self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._n_pending = 0
+        self._bound = math.inf  # keys >= bound cannot enter the sample
 
     def offer(self, keys: torch.Tensor, rows: torch.Tensor) -> None:
         """Rows (L, m, d) with their keys (m,); keep the best ``capacity``."""
         if not len(keys):
             return
-        if self.rows is not None and len(self.keys) >= self.capacity:
-            better = keys < self.keys[-1]  # only these can enter a full sample
+        if self._bound < math.inf:
+            better = keys < self._bound  # only these can enter a full sample
             if not bool(better.any()):
                 return
-            keys, rows = keys[better], rows[:, better.to(rows.device)]
+            if not bool(better.all()):
+                kept = better.nonzero().flatten()
+                keys, rows = keys[kept], rows.index_select(1, kept.to(rows.device))
         self._pending.append((keys, rows.detach()))
         self._n_pending += len(keys)
-        if self._n_pending >= self.capacity:
+        if self._n_pending >= 2 * self.capacity:
             self._settle()
+        elif len(self.keys) + self._n_pending >= self.capacity:
+            held = torch.cat([self.keys] + [k for k, _ in self._pending])
+            self._bound = float(torch.kthvalue(held, self.capacity).values)
 
     def _settle(self) -> None:
+        """Keep the ``capacity`` smallest keys: sort the keys, then copy only the winning
+        rows, part by part."""
         if not self._pending:
             return
+        parts = ([] if self.rows is None else [self.rows]) + [r for _, r in self._pending]
         keys = torch.cat([self.keys] + [k for k, _ in self._pending])
-        parts = [r for _, r in self._pending]
-        if self.rows is not None:
-            parts = [self.rows, *(p.to(self.rows.device) for p in parts)]
-        rows = torch.cat(parts, 1)
-        order = torch.argsort(keys)[: self.capacity]
-        self.keys, self.rows = keys[order], rows[:, order.to(rows.device)]
+        order = torch.argsort(keys)[: self.capacity]  # (m,) positions in the parts laid end to end
+        ends = torch.tensor([p.shape[1] for p in parts]).cumsum(0)  # (parts,)
+        part_of = torch.searchsorted(ends, order, right=True)  # (m,)
+        first = parts[0]
+        rows = first.new_empty(first.shape[0], len(order), first.shape[2])
+        for j, part in enumerate(parts):
+            slots = (part_of == j).nonzero().flatten()
+            if len(slots):
+                start = int(ends[j]) - part.shape[1]
+                picked = part.to(first.device).index_select(1, order[slots] - start)
+                rows.index_copy_(1, slots.to(first.device), picked)
+        self.keys, self.rows = keys[order], rows
         self._pending, self._n_pending = [], 0
+        if len(self.keys) >= self.capacity:
+            self._bound = float(self.keys[-1])
 
     def __len__(self) -> int:
         self._settle()
@@ -107,6 +129,7 @@ class BottomK:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.capacity, self.keys, self.rows = int(state["capacity"]), state["keys"], state["rows"]
         self._pending, self._n_pending = [], 0
+        self._bound = float(self.keys[-1]) if len(self.keys) >= self.capacity else math.inf
 
     def layer_rows(self, layer: int) -> torch.Tensor | None:
         self._settle()
@@ -144,7 +167,7 @@ class SentenceSample(BottomK):
             ("one_token_per_sentence", self.seed),
             lambda: one_token_per_sentence(batch.sentence_ids, batch.runs(), self.seed),
         )
-        self.offer(keys, batch.units()[:, chosen])
+        self.offer(keys, batch.units_at(chosen))
 
     def at(self, layer: int) -> LayerSample:
         rows = self.layer_rows(layer)

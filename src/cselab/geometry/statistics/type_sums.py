@@ -28,17 +28,6 @@ from cselab.geometry.batch import ViewBatch, unit_rows
 from cselab.geometry.statistics.base import cpu
 
 
-def first_occurrences(token_ids: torch.Tensor, sentence_ids: torch.Tensor) -> torch.Tensor:
-    """(n,) bool: True at the first occurrence of each token id within each sentence."""
-    n = len(token_ids)
-    key = sentence_ids * (int(token_ids.max()) + 1) + token_ids  # (n,) unique per pair
-    _, inverse = torch.unique(key, return_inverse=True)
-    order = torch.arange(n, device=token_ids.device)
-    first = torch.full((int(inverse.max()) + 1,), n, device=token_ids.device, dtype=torch.long)
-    first = first.scatter_reduce(0, inverse, order, reduce="amin")  # (types in batch,)
-    return first[inverse] == order
-
-
 @dataclass(frozen=True)
 class LayerTypeSums:
     """One layer's per-type values, types in ascending id order."""
@@ -49,15 +38,23 @@ class LayerTypeSums:
     sums: torch.Tensor | None  # (T, d) float64 Σ û over the used occurrences
 
 
+BLOCK_TYPES = 1024  # types per storage block of the float64 sums
+
+
 class TypeSums:
-    """Per-type counts and unit-vector sums for L layers (rows grow geometrically)."""
+    """Per-type counts and unit-vector sums for L layers. The float64 sums are kept in
+    blocks of ``BLOCK_TYPES`` types, (L, BLOCK_TYPES + 1, d) each (the last row takes the
+    additions meant for other blocks), added as new types arrive (no copy of the sums seen
+    so far when the vocabulary grows)."""
 
     def __init__(self, first_occurrence_only: bool = False, count_padding: bool = False) -> None:
         self.first_occurrence_only = first_occurrence_only
         self.count_padding = count_padding
+        self.reads = ("first_types",) if first_occurrence_only else ("types",)  # batch sums
         self.slot_of = torch.empty(0, dtype=torch.long)  # (max id + 1,) id -> row, -1
         self.type_ids = torch.empty(0, dtype=torch.long)  # (T,) row -> id
-        self._sums: torch.Tensor | None = None  # (L, capacity, d)
+        self._blocks: list[torch.Tensor] = []  # (L, BLOCK_TYPES, d) float64 each
+        self._shape: tuple[int, int] | None = None  # (L, d) once the first rows arrive
         self._seen = torch.empty(0, dtype=torch.long)  # (capacity,)
         self._used = torch.empty(0, dtype=torch.long)  # (capacity,)
         self.pad_token_id: int | None = None
@@ -69,8 +66,8 @@ class TypeSums:
     def _rows_for(self, token_ids: torch.Tensor, layers: int, d: int) -> torch.Tensor:
         """Row of every id's type, adding rows for new types. (n,) long."""
         device = token_ids.device
-        if self._sums is None:
-            self._sums = torch.zeros(layers, 0, d, dtype=torch.float64, device=device)
+        if self._shape is None:
+            self._shape = (layers, d)
             self.slot_of, self.type_ids = self.slot_of.to(device), self.type_ids.to(device)
             self._seen, self._used = self._seen.to(device), self._used.to(device)
         if len(token_ids) and int(token_ids.min()) < 0:
@@ -86,36 +83,53 @@ class TypeSums:
             start = len(self.type_ids)
             self.slot_of[new] = torch.arange(start, start + len(new), device=device)
             self.type_ids = torch.cat([self.type_ids, new])
-            capacity = self._sums.shape[1]
-            if len(self.type_ids) > capacity:  # grow the rows geometrically
-                extra = max(len(self.type_ids), 2 * capacity) - capacity
-                self._sums = torch.cat([self._sums, self._sums.new_zeros(layers, extra, d)], 1)
-                zeros = self._used.new_zeros(extra)
-                self._used = torch.cat([self._used, zeros])
-                self._seen = torch.cat([self._seen, zeros])
+            self._grow(len(self.type_ids), device)
         return self.slot_of[token_ids]
+
+    def _grow(self, rows: int, device: torch.device) -> None:
+        """Room for ``rows`` types: sum blocks added, counts grown geometrically."""
+        assert self._shape is not None
+        layers, d = self._shape
+        while len(self._blocks) * BLOCK_TYPES < rows:
+            self._blocks.append(
+                torch.zeros(layers, BLOCK_TYPES + 1, d, dtype=torch.float64, device=device)
+            )
+        if rows > len(self._seen):
+            zeros = self._used.new_zeros(max(rows, 2 * len(self._seen)) - len(self._seen))
+            self._used = torch.cat([self._used, zeros])
+            self._seen = torch.cat([self._seen, zeros])
+
+    def _add_rows(self, rows: torch.Tensor, values: torch.Tensor) -> None:
+        """Add ``values`` (L, k, d) to the sums of rows (k,), block by block."""
+        block = torch.div(rows, BLOCK_TYPES, rounding_mode="floor")  # (k,)
+        first, last = int(block.min()), int(block.max())
+        values = values.double()
+        for b in range(first, last + 1):  # rows of other blocks go to the dump row
+            local = torch.where(block == b, rows - b * BLOCK_TYPES, BLOCK_TYPES)
+            self._blocks[b].index_add_(1, local, values)
+
+    def _add_types(self, ids, seen, used, sums) -> None:
+        """Add the counts (k,) and sums (L, k, d) of types ``ids`` (k,)."""
+        rows = self._rows_for(ids.to(sums.device), sums.shape[0], sums.shape[2])
+        self._add_rows(rows, sums.to(self._blocks[0].device))
+        self._seen.index_add_(0, rows, seen.to(rows.device))
+        self._used.index_add_(0, rows, used.to(rows.device))
+
+    def _stacked_sums(self, t: int) -> torch.Tensor:
+        """(L, t, d) float64 sums of the first t types."""
+        return torch.cat([block[:, :BLOCK_TYPES] for block in self._blocks], 1)[:, :t]
 
     def update(self, batch: ViewBatch) -> None:
         if self.count_padding:
             self._add_padding(batch)
         if not len(batch):
             return
-        units = batch.units()  # (L, n, d)
-        token_ids = batch.token_ids.long()
-        rows = self._rows_for(token_ids, units.shape[0], units.shape[2])  # (n,)
-        self._seen.index_add_(0, rows, torch.ones_like(rows))
-        if self.first_occurrence_only:
-            keep = batch.derived(
-                "first_occurrences",
-                lambda: first_occurrences(token_ids, batch.sentence_ids.long()),
-            )  # (n,)
-            rows, units = rows[keep], units[:, keep]
-        assert self._sums is not None
-        present, inverse = torch.unique(rows, return_inverse=True)  # the batch's types
-        local = units.new_zeros(units.shape[0], len(present), units.shape[2])
-        local.index_add_(1, inverse, units)  # (L, k, d) in the model's precision
-        self._sums.index_add_(1, present, local.to(torch.float64))
-        self._used.index_add_(0, rows, torch.ones_like(rows))
+        sums = batch.sums(self.reads)
+        assert sums.type_ids is not None and sums.type_unit_sums is not None
+        rows = self._rows_for(sums.type_ids, batch.n_layers, int(batch.vectors.shape[2]))  # (k,)
+        self._seen.index_add_(0, rows, sums.type_seen)
+        self._used.index_add_(0, rows, sums.type_used)
+        self._add_rows(rows, sums.type_unit_sums)
 
     def _add_padding(self, batch: ViewBatch) -> None:
         if batch.sentence_lengths is None:
@@ -150,16 +164,11 @@ class TypeSums:
 
     # ----------------------------------------------------------------- merging
     def merge(self, other: TypeSums) -> None:
-        if other._sums is not None and len(other.type_ids):
+        if other._blocks and len(other.type_ids):
             t = len(other.type_ids)
-            theirs = other._sums[:, :t]
-            rows = self._rows_for(
-                other.type_ids.to(theirs.device), theirs.shape[0], theirs.shape[2]
+            self._add_types(
+                other.type_ids, other._seen[:t], other._used[:t], other._stacked_sums(t)
             )
-            assert self._sums is not None
-            self._sums.index_add_(1, rows, theirs.to(self._sums.device))
-            self._seen.index_add_(0, rows, other._seen[:t].to(rows.device))
-            self._used.index_add_(0, rows, other._used[:t].to(rows.device))
         if len(other.length_counts):
             self.pad_token_id = other.pad_token_id
             self._grow_lengths(len(other.length_counts))
@@ -179,7 +188,7 @@ class TypeSums:
         t = len(self.type_ids)
         return cpu({
             "type_ids": self.type_ids, "seen": self._seen[:t], "used": self._used[:t],
-            "sums": None if self._sums is None else self._sums[:, :t],
+            "sums": self._stacked_sums(t) if self._blocks else None,
             "pad_token_id": self.pad_token_id, "length_counts": self.length_counts,
             "pad_rows": self.pad_rows, "pad_sums": self.pad_sums,
         })  # fmt: skip
@@ -188,14 +197,7 @@ class TypeSums:
         fresh = TypeSums(self.first_occurrence_only, self.count_padding)
         self.__dict__.update(fresh.__dict__)
         if state["sums"] is not None:
-            loaded = TypeSums()
-            loaded.type_ids, loaded._seen, loaded._used = (
-                state["type_ids"],
-                state["seen"],
-                state["used"],
-            )
-            loaded._sums = state["sums"]
-            self.merge(loaded)
+            self._add_types(state["type_ids"], state["seen"], state["used"], state["sums"])
         self.pad_token_id = state["pad_token_id"]
         self.length_counts, self.pad_rows = state["length_counts"], state["pad_rows"]
         self.pad_sums = state["pad_sums"]
@@ -203,11 +205,11 @@ class TypeSums:
     # ---------------------------------------------------------------- reading
     def at(self, layer: int) -> LayerTypeSums:
         t = len(self.type_ids)
-        if self._sums is None:
+        if not self._blocks:
             empty = torch.empty(0, dtype=torch.long)
             return LayerTypeSums(empty, empty, empty, None)
         ids, seen, used = self.type_ids, self._seen[:t].clone(), self._used[:t].clone()
-        sums = self._sums[layer, :t].clone()  # (T, d)
+        sums = torch.cat([block[layer, :BLOCK_TYPES] for block in self._blocks])[:t]  # (T, d)
         if self.count_padding and int(self.length_counts.sum()):
             ids, seen, used, sums = self._with_padding(layer, ids, seen, used, sums)
         order = torch.argsort(ids)
