@@ -126,9 +126,11 @@ class Scatter:
         if self._scratch is None or len(self._scratch) < n or self._scratch.dtype != x.dtype:
             self._scratch = x.new_empty(max(n, 1024), d)
         centred = self._scratch[:n]
-        mean = x.sum(1).double() / n  # (L, d)
-        for layer in range(layers):  # one layer's rows stay in cache: centre, then product
-            torch.sub(x[layer], mean[layer].to(x.dtype), out=centred)
+        mean = x.new_empty(layers, d, dtype=torch.float64)  # (L, d)
+        for layer in range(layers):  # one layer's rows stay in cache: mean, centre, product
+            rows = x[layer]
+            torch.div(rows.sum(0).double(), n, out=mean[layer])
+            torch.sub(rows, mean[layer].to(x.dtype), out=centred)
             self._block[layer].addmm_(centred.T, centred)
         self._parts.append((n, mean))
         if len(self._parts) >= self.block_batches:

@@ -43,9 +43,9 @@ BLOCK_TYPES = 1024  # types per storage block of the float64 sums
 
 class TypeSums:
     """Per-type counts and unit-vector sums for L layers. The float64 sums are kept in
-    blocks of ``BLOCK_TYPES`` types, (L, BLOCK_TYPES + 1, d) each (the last row takes the
-    additions meant for other blocks), added as new types arrive (no copy of the sums seen
-    so far when the vocabulary grows)."""
+    blocks of ``BLOCK_TYPES`` types, (BLOCK_TYPES, L, d) each (a type's L·d sums are
+    contiguous: a batch's rows are gathered and added in whole rows), added as new types
+    arrive (no copy of the sums seen so far when the vocabulary grows)."""
 
     def __init__(self, first_occurrence_only: bool = False, count_padding: bool = False) -> None:
         self.first_occurrence_only = first_occurrence_only
@@ -53,7 +53,7 @@ class TypeSums:
         self.reads = ("first_types",) if first_occurrence_only else ("types",)  # batch sums
         self.slot_of = torch.empty(0, dtype=torch.long)  # (max id + 1,) id -> row, -1
         self.type_ids = torch.empty(0, dtype=torch.long)  # (T,) row -> id
-        self._blocks: list[torch.Tensor] = []  # (L, BLOCK_TYPES, d) float64 each
+        self._blocks: list[torch.Tensor] = []  # (BLOCK_TYPES, L, d) float64 each
         self._shape: tuple[int, int] | None = None  # (L, d) once the first rows arrive
         self._seen = torch.empty(0, dtype=torch.long)  # (capacity,)
         self._used = torch.empty(0, dtype=torch.long)  # (capacity,)
@@ -92,7 +92,7 @@ class TypeSums:
         layers, d = self._shape
         while len(self._blocks) * BLOCK_TYPES < rows:
             self._blocks.append(
-                torch.zeros(layers, BLOCK_TYPES + 1, d, dtype=torch.float64, device=device)
+                torch.zeros(BLOCK_TYPES, layers, d, dtype=torch.float64, device=device)
             )
         if rows > len(self._seen):
             zeros = self._used.new_zeros(max(rows, 2 * len(self._seen)) - len(self._seen))
@@ -100,24 +100,32 @@ class TypeSums:
             self._seen = torch.cat([self._seen, zeros])
 
     def _add_rows(self, rows: torch.Tensor, values: torch.Tensor) -> None:
-        """Add ``values`` (L, k, d) to the sums of rows (k,), block by block."""
+        """Add ``values`` (k, L, d) float64 to the sums of rows (k,): rows sorted, then one
+        ``index_add_`` per block touched, on its slice of them."""
         block = torch.div(rows, BLOCK_TYPES, rounding_mode="floor")  # (k,)
         first, last = int(block.min()), int(block.max())
-        values = values.double()
-        for b in range(first, last + 1):  # rows of other blocks go to the dump row
-            local = torch.where(block == b, rows - b * BLOCK_TYPES, BLOCK_TYPES)
-            self._blocks[b].index_add_(1, local, values)
+        if first == last:
+            self._blocks[first].index_add_(0, rows - first * BLOCK_TYPES, values)
+            return
+        order = torch.argsort(rows)
+        rows, block, values = rows[order], block[order], values.index_select(0, order)
+        touched, counts = torch.unique_consecutive(block, return_counts=True)
+        start = 0
+        for b, count in zip(touched.tolist(), counts.tolist(), strict=True):
+            end = start + count
+            self._blocks[b].index_add_(0, rows[start:end] - b * BLOCK_TYPES, values[start:end])
+            start = end
 
     def _add_types(self, ids, seen, used, sums) -> None:
-        """Add the counts (k,) and sums (L, k, d) of types ``ids`` (k,)."""
-        rows = self._rows_for(ids.to(sums.device), sums.shape[0], sums.shape[2])
-        self._add_rows(rows, sums.to(self._blocks[0].device))
+        """Add the counts (k,) and sums (k, L, d) of types ``ids`` (k,)."""
+        rows = self._rows_for(ids.to(sums.device), sums.shape[1], sums.shape[2])
+        self._add_rows(rows, sums.to(self._blocks[0].device, torch.float64))
         self._seen.index_add_(0, rows, seen.to(rows.device))
         self._used.index_add_(0, rows, used.to(rows.device))
 
     def _stacked_sums(self, t: int) -> torch.Tensor:
-        """(L, t, d) float64 sums of the first t types."""
-        return torch.cat([block[:, :BLOCK_TYPES] for block in self._blocks], 1)[:, :t]
+        """(t, L, d) float64 sums of the first t types."""
+        return torch.cat(self._blocks)[:t]
 
     def update(self, batch: ViewBatch) -> None:
         if self.count_padding:
@@ -129,7 +137,9 @@ class TypeSums:
         rows = self._rows_for(sums.type_ids, batch.n_layers, int(batch.vectors.shape[2]))  # (k,)
         self._seen.index_add_(0, rows, sums.type_seen)
         self._used.index_add_(0, rows, sums.type_used)
-        self._add_rows(rows, sums.type_unit_sums)
+        # (L, k, d) -> (k, L, d) float64 in one copy: whole rows per type for the blocks
+        values = sums.type_unit_sums.transpose(0, 1)
+        self._add_rows(rows, values.to(torch.float64, memory_format=torch.contiguous_format))
 
     def _add_padding(self, batch: ViewBatch) -> None:
         if batch.sentence_lengths is None:
@@ -188,7 +198,7 @@ class TypeSums:
         t = len(self.type_ids)
         return cpu({
             "type_ids": self.type_ids, "seen": self._seen[:t], "used": self._used[:t],
-            "sums": self._stacked_sums(t) if self._blocks else None,
+            "sums": self._stacked_sums(t).transpose(0, 1).contiguous() if self._blocks else None,
             "pad_token_id": self.pad_token_id, "length_counts": self.length_counts,
             "pad_rows": self.pad_rows, "pad_sums": self.pad_sums,
         })  # fmt: skip
@@ -197,7 +207,8 @@ class TypeSums:
         fresh = TypeSums(self.first_occurrence_only, self.count_padding)
         self.__dict__.update(fresh.__dict__)
         if state["sums"] is not None:
-            self._add_types(state["type_ids"], state["seen"], state["used"], state["sums"])
+            sums = state["sums"].transpose(0, 1)  # saved (L, T, d)
+            self._add_types(state["type_ids"], state["seen"], state["used"], sums)
         self.pad_token_id = state["pad_token_id"]
         self.length_counts, self.pad_rows = state["length_counts"], state["pad_rows"]
         self.pad_sums = state["pad_sums"]
@@ -209,7 +220,7 @@ class TypeSums:
             empty = torch.empty(0, dtype=torch.long)
             return LayerTypeSums(empty, empty, empty, None)
         ids, seen, used = self.type_ids, self._seen[:t].clone(), self._used[:t].clone()
-        sums = torch.cat([block[layer, :BLOCK_TYPES] for block in self._blocks])[:t]  # (T, d)
+        sums = torch.cat([block[:, layer] for block in self._blocks])[:t]  # (T, d)
         if self.count_padding and int(self.length_counts.sum()):
             ids, seen, used, sums = self._with_padding(layer, ids, seen, used, sums)
         order = torch.argsort(ids)
