@@ -6,8 +6,8 @@ sets N threads for it (the forward pass keeps the caller's).
 
 Measured with benchmarks/geometry_speed.py on this project's idle 2-core machine (load
 average < 1.5; all-MiniLM-L6-v2, default protocol, all metrics; analysis / its forward
-passes at 1,379 / 5,000 / 17,256 STS-B sentences): 1 thread 1.98 / 1.62 / 1.51, 2 threads
-1.64 / 1.44 / 1.38 — the scatter's matrix products, most of the work, scale with the cores.
+passes at 1,379 / 5,000 / 17,256 STS-B sentences): 1 thread 2.01 / 1.62 / 1.48, 2 threads
+1.62 / 1.43 / 1.33 — the scatter's matrix products, most of the work, scale with the cores.
 On a machine with more runnable threads than cores the choice reverses, because OpenMP's
 threads wait on each other: at load average 9-11 one 384×384 ``eigvalsh`` took 1.5-3.8 s
 with 2 threads and 0.02-0.03 s with 1; set ``CSELAB_GEOMETRY_THREADS=1`` there.
