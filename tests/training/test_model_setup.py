@@ -21,3 +21,17 @@ def test_fused_adamw_makes_the_plain_update(make_config) -> None:
             param.grad = grad.clone()
             optimizer.step()
     torch.testing.assert_close(fused_param, plain_param)
+
+
+def test_an_unknown_loss_argument_is_named_with_the_ones_the_loss_takes(make_config) -> None:
+    import pytest
+
+    from cselab.errors import CselabError
+    from cselab.training.model_setup import build_loss
+
+    with pytest.raises(CselabError) as error:
+        build_loss(make_config(loss_params={"tau": 1.0}))
+    message = str(error.value)
+    assert "loss_params" in message and "'tau'" in message and "temperature" in message
+    assert "unexpected keyword" not in message  # not Python's TypeError text
+    assert build_loss(make_config(loss_params={"temperature": 0.5})).temperature == 0.5

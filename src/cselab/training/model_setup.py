@@ -65,6 +65,15 @@ def build_loss(config: TrainConfig, device: str | None = None) -> Loss:
             f"config field 'loss' = {config.loss!r}: {UNSUPPORTED_LOSSES[config.loss]}"
         )
     params = loss_arguments(config)
+    accepted = inspect.signature(LOSSES[config.loss]).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    unknown = sorted(set(params) - set(accepted))
+    if unknown and not takes_any:
+        names = ", ".join(name for name in accepted if name != "self") or "none"
+        raise CselabError(
+            f"config field 'loss_params' = {config.loss_params!r}: {config.loss!r} takes no "
+            f"argument {', '.join(map(repr, unknown))}; its arguments: {names}"
+        )
     try:
         return LOSSES[config.loss](**params).to(device or config.device)
     except TypeError as exc:
