@@ -17,9 +17,8 @@ every sentence of the batch (``sentence_lengths``). What is derived from a batch
 norms, sentence runs, sampling keys, and the per-layer sums of
 :mod:`cselab.geometry.batch_sums`, all asked for at once in one pass over each layer) is
 computed once, on first use, and shared by every statistic of the view
-(:meth:`ViewBatch.derived`). Per-batch work runs in
-the model's precision (float32 for a float32 model, float64 for float64 input); every
-running sum is accumulated in float64.
+(:meth:`ViewBatch.derived`). Per-batch work runs in the model's precision (float32 for
+a float32 model, float64 for float64 input); every running total is float64.
 """
 
 from __future__ import annotations

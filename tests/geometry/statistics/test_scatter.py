@@ -89,3 +89,12 @@ def test_a_state_saved_mid_block_resumes_bit_for_bit() -> None:
             resumed.update(view(x.float()[None, a:b], ids[a:b], sids[a:b]))
         assert torch.equal(resumed.at(0).scatter, whole.at(0).scatter), cut
         assert torch.equal(resumed.at(0).mean, whole.at(0).mean), cut
+
+
+def test_batches_of_another_precision_fold_the_block_and_start_a_new_one() -> None:
+    x, ids, sids = random_tokens(seed=9, n_sentences=12, d=4, shift=3.0)
+    scatter = Scatter(block_batches=4, min_rows=1)
+    scatter.update(view(x[None, :20], ids[:20], sids[:20]))  # float64
+    scatter.update(view(x.float()[None, 20:], ids[20:], sids[20:]))  # float32
+    torch.testing.assert_close(scatter.at(0).scatter, brute_scatter(x), atol=1e-4, rtol=1e-5)
+    assert scatter.precision == torch.float32

@@ -73,7 +73,7 @@ class BottomK:
 
     def offer(self, keys: torch.Tensor, rows: torch.Tensor) -> None:
         """Rows (L, m, d) with their keys (m,); keep the best ``capacity``."""
-        if not len(keys):
+        if not len(keys) or self.capacity < 1:
             return
         if self._bound < math.inf:
             better = keys < self._bound  # only these can enter a full sample

@@ -118,10 +118,12 @@ class Scatter:
         x = self._waiting[0] if len(self._waiting) == 1 else torch.cat(self._waiting, 1)
         self._waiting = []
         layers, n, d = x.shape
-        if self._block is not None and self._block.dtype != x.dtype:
+        if self._block is not None and (
+            self._block.dtype != x.dtype or self._block.shape != (layers, d, d)
+        ):  # another precision: fold the block summed so far, start one in this precision
             self._fold()
-        if self._block is None or self._block.shape != (layers, d, d):
-            self._fold()
+            self._block = None
+        if self._block is None:
             self._block = x.new_zeros(layers, d, d)
         if self._scratch is None or len(self._scratch) < n or self._scratch.dtype != x.dtype:
             self._scratch = x.new_empty(max(n, 1024), d)
