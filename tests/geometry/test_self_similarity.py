@@ -58,6 +58,11 @@ def test_types_over_many_storage_blocks(first, monkeypatch) -> None:
     check_against_brute_force(x, ids, sids, 2, first, cuts=(3, 8, 9, 15, 22))
 
 
+def test_token_ids_of_any_size_cost_memory_by_the_types_seen() -> None:
+    x, ids, sids = random_tokens(seed=11, n_sentences=20, vocab=9)
+    check_against_brute_force(x, ids * 10**12 + 3, sids, 2, False)  # ids near 10^13
+
+
 def test_type_sums_saved_and_merged_across_blocks(monkeypatch) -> None:
     monkeypatch.setattr("cselab.geometry.statistics.type_sums.BLOCK_TYPES", 4)
     x, ids, sids = random_tokens(seed=10, n_sentences=24, vocab=15)

@@ -51,7 +51,8 @@ class TypeSums:
         self.first_occurrence_only = first_occurrence_only
         self.count_padding = count_padding
         self.reads = ("first_types",) if first_occurrence_only else ("types",)  # batch sums
-        self.slot_of = torch.empty(0, dtype=torch.long)  # (max id + 1,) id -> row, -1
+        self._known = torch.empty(0, dtype=torch.long)  # (T,) the ids seen, ascending
+        self._known_rows = torch.empty(0, dtype=torch.long)  # (T,) their rows
         self.type_ids = torch.empty(0, dtype=torch.long)  # (T,) row -> id
         self._blocks: list[torch.Tensor] = []  # (BLOCK_TYPES, L, d) float64 each
         self._shape: tuple[int, int] | None = None  # (L, d) once the first rows arrive
@@ -64,27 +65,37 @@ class TypeSums:
 
     # ---------------------------------------------------------------- updating
     def _rows_for(self, token_ids: torch.Tensor, layers: int, d: int) -> torch.Tensor:
-        """Row of every id's type, adding rows for new types. (n,) long."""
+        """Row of every id's type, adding rows for new types. (n,) long. Ids are looked up
+        in the sorted ids seen so far (memory by the types seen, whatever the ids' range)."""
         device = token_ids.device
         if self._shape is None:
             self._shape = (layers, d)
-            self.slot_of, self.type_ids = self.slot_of.to(device), self.type_ids.to(device)
+            self.type_ids = self.type_ids.to(device)
+            self._known, self._known_rows = self._known.to(device), self._known_rows.to(device)
             self._seen, self._used = self._seen.to(device), self._used.to(device)
         if len(token_ids) and int(token_ids.min()) < 0:
             raise CselabError(
                 f"self_similarity: negative token id {int(token_ids.min())} in token_ids"
             )
-        top = int(token_ids.max()) + 1 if len(token_ids) else 0
-        if top > len(self.slot_of):
-            grow = torch.full((top - len(self.slot_of),), -1, dtype=torch.long, device=device)
-            self.slot_of = torch.cat([self.slot_of, grow])
-        new = torch.unique(token_ids[self.slot_of[token_ids] < 0])  # (k,)
+        new = torch.unique(token_ids[~self._is_known(token_ids)])  # (k,) ascending
         if len(new):
             start = len(self.type_ids)
-            self.slot_of[new] = torch.arange(start, start + len(new), device=device)
             self.type_ids = torch.cat([self.type_ids, new])
+            known = torch.cat([self._known, new])
+            rows = torch.cat(
+                [self._known_rows, torch.arange(start, start + len(new), device=device)]
+            )
+            order = torch.argsort(known)
+            self._known, self._known_rows = known[order], rows[order]
             self._grow(len(self.type_ids), device)
-        return self.slot_of[token_ids]
+        return self._known_rows[torch.searchsorted(self._known, token_ids)]
+
+    def _is_known(self, token_ids: torch.Tensor) -> torch.Tensor:
+        """(n,) bool: the id has a row."""
+        if not len(self._known):
+            return torch.zeros_like(token_ids, dtype=torch.bool)
+        at = torch.searchsorted(self._known, token_ids).clamp_max(len(self._known) - 1)
+        return self._known[at] == token_ids
 
     def _grow(self, rows: int, device: torch.device) -> None:
         """Room for ``rows`` types: sum blocks added, counts grown geometrically."""
