@@ -150,7 +150,11 @@ def test_vectors_from_elsewhere_give_the_models_numbers(tiny_model, toy_sentence
     got = given.table.set_index(["layer", "metric"])["value"]
     tokens = want[~want.index.get_level_values("metric").str.startswith("sentence_")]
     assert got.index.sort_values().equals(tokens.index.sort_values())
-    assert (got - tokens).abs().max() < 1e-5
+    # the effective rank reads eigenvalues down to 4 ε λ_max: a float32 scatter resolves
+    # those near 1e-6 λ_max to a few digits, so other batches move it by ~1e-6 relative
+    rank = got.index.get_level_values("metric") == "effective_rank"
+    assert (got[~rank] - tokens[~rank]).abs().max() < 1e-5
+    assert ((got[rank] - tokens[rank]).abs() / tokens[rank]).max() < 1e-5
     assert given.per_token[2].keys() == direct.per_token[2].keys()
     got_s = sentences.table.set_index(["layer", "metric"])["value"]
     assert got_s[(2, "sentence_anisotropy")] == pytest.approx(
@@ -167,6 +171,10 @@ def test_vectors_that_cannot_be_read_are_named() -> None:
         analyze_embeddings(token_vectors=tokens)
     with pytest.raises(CselabError, match="token_ids: expected numbers .* got list"):
         analyze_embeddings(token_vectors=tokens, token_ids=list("abcdef"), sentence_ids=[0] * 6)
+    far_apart = np.r_[np.repeat(np.arange(300), 2), [0, 0]]  # sentence 0 again, 300 later
+    vectors = np.random.default_rng(0).normal(size=(len(far_apart), 4))
+    with pytest.raises(CselabError, match="token vectors: sentence_ids .* not contiguous"):
+        analyze_embeddings(token_vectors=vectors, token_ids=far_apart, sentence_ids=far_apart)
     with pytest.raises(CselabError, match=r"sentence_vectors of shape \(5,\): give \(n, d\)"):
         analyze_embeddings(sentence_vectors=np.ones(5))
     with pytest.raises(CselabError, match="sentence_vectors: expected numbers"):

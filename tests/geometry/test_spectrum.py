@@ -24,7 +24,7 @@ def test_random_and_tiny_bert(tiny_model) -> None:
         sv = bf.singular_values(x)
         # atol 1e-6: the tiny BERT's tokens have a null direction (LayerNorm) whose singular
         # value, ~5e-7, is float32 round-off of the model; its eigenvalue (~2e-13) is below
-        # the scatter's resolution λ_max·d·ε (~2e-12), so it is set to 0 (the SVD keeps it)
+        # the scatter's resolution 4·ε·λ_max, so it is set to 0 (the SVD keeps it)
         np.testing.assert_allclose(singular_values(streamed).numpy(), sv, atol=1e-6)
         np.testing.assert_allclose(singular_spectrum(x).numpy(), sv, atol=1e-6)
         assert got["effective_rank"] == pytest.approx(bf.effective_rank(x), rel=1e-7)
@@ -49,6 +49,20 @@ def test_fewer_points_than_dimensions_batching_does_not_matter() -> None:
         got = stream(streamed, batches(x, sids, sids, cuts_at_sentences=cuts))
         assert got["effective_rank"] == pytest.approx(reference, rel=1e-6)
         assert int((singular_values(streamed) > 0).sum()) == 9
+
+
+def test_float32_rows_keep_every_direction_they_resolve() -> None:
+    """A spectrum decaying over three decades (σ_min = 1e-3 σ_max): float32 rows, streamed
+    in batches, give the float64 SVD's effective rank (a floor of d·ε·λ_max dropped the
+    directions below 0.7 % of σ_max: 24.35 instead of 24.63)."""
+    g = torch.Generator().manual_seed(0)
+    scales = torch.logspace(0, -3, 64, dtype=torch.float64)
+    x = (torch.randn(2000, 64, generator=g, dtype=torch.float64) * scales).float()
+    sids = torch.arange(2000)
+    streamed = metric("spectrum", sample_size=5, seed=0)
+    got = stream(streamed, batches(x, sids, sids, cuts_at_sentences=(300, 900, 1500)))
+    assert got["effective_rank"] == pytest.approx(bf.effective_rank(x.double()), rel=1e-5)
+    assert int((singular_values(streamed) > 0).sum()) == 64
 
 
 def test_known_cases() -> None:

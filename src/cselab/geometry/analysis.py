@@ -46,7 +46,7 @@ from cselab.geometry.sources import (
 )
 from cselab.geometry.spec import LEVELS
 from cselab.geometry.stream import GeometryBatch, GeometryStream, merge_across_processes
-from cselab.geometry.threads import threads_for_geometry
+from cselab.geometry.threads import geometry_threads, threads_for_geometry
 from cselab.models.encoder import as_encoder
 
 if TYPE_CHECKING:
@@ -175,6 +175,7 @@ def analyze_geometry(
     checkpoint is removed when the analysis is complete.
     """
     start = time.perf_counter()
+    geometry_threads()  # a bad CSELAB_GEOMETRY_THREADS is named before the model loads
     proto = resolve_protocol(protocol)
     sentences, corpus_name = sentences_and_name(sentences)
     corpus_label = corpus_name if corpus_label is None else corpus_label

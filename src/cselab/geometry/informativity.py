@@ -27,6 +27,7 @@ from cselab.errors import CselabError
 from cselab.geometry.dimensions import dimension_contributions
 from cselab.geometry.protocols import DEFAULT_KS, Protocol
 from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.threads import threads_for_products
 from cselab.geometry.validation import MetricUndefined, checked_vectors, require_tokens, unit_rows
 
 NAME = "informativity"
@@ -96,7 +97,8 @@ def informativity(
     order = torch.argsort(scores.to(units.device), descending=True)  # (d,)
     units = units.to(precision)
     tiny = max(1e-12, 100 * torch.finfo(precision).eps)  # a vanished remaining norm
-    gram = units @ units.T  # (n, n), updated in place below
+    with threads_for_products():
+        gram = units @ units.T  # (n, n), updated in place below
     centred = _centred_offdiagonal(gram.to(torch.float64, copy=True))  # (n, n) float64
     sum_aa = float(torch.dot(centred.flatten(), centred.flatten()))
     before = centred.to(precision)  # (n, n)

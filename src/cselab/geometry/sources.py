@@ -25,7 +25,7 @@ import torch
 
 from cselab.arrays import as_tensor
 from cselab.errors import CselabError
-from cselab.geometry.batch import ViewBatch
+from cselab.geometry.batch import ViewBatch, sentence_runs
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.stream import GeometryBatch
 from cselab.geometry.threads import threads_for_geometry
@@ -257,6 +257,7 @@ def token_vector_batches(
             raise CselabError(
                 f"{name} of shape {tuple(values.shape)} for {x.shape[1]} token vectors"
             )
+    sentence_runs(sentence_ids, "token vectors")  # a sentence in two places is an error
 
     def batches() -> Iterator[GeometryBatch]:
         starts = torch.nonzero(torch.diff(sentence_ids, prepend=sentence_ids[:1] - 1)).flatten()

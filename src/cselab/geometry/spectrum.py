@@ -25,7 +25,7 @@ from cselab.errors import CselabError
 from cselab.geometry.protocols import PARTITION_BASES as BASES, Protocol
 from cselab.geometry.spec import MetricSpec, Output
 from cselab.geometry.statistics.scatter import centred_scatter, scatter_eigenvalues
-from cselab.geometry.threads import threads_for_geometry
+from cselab.geometry.threads import threads_for_geometry, threads_for_products
 from cselab.geometry.validation import checked_vectors, require_tokens
 
 NAME = "spectrum"
@@ -62,10 +62,12 @@ def partition_isotropy(
     x = checked_vectors(x, NAME)
     require_tokens(len(x), NAME, needed=2)
     rows = x.to(precision)  # (n, d)
-    matrix = rows.T @ rows if basis == "second_moment" else centred_scatter(rows)  # (d, d)
+    with threads_for_products():
+        matrix = rows.T @ rows if basis == "second_moment" else centred_scatter(rows)  # (d, d)
     with threads_for_geometry():
         vectors = torch.linalg.eigh(matrix).eigenvectors  # (d, d) columns
-    projections = rows @ vectors  # (n, d): cᵀw for every c, w
+    with threads_for_products():
+        projections = rows @ vectors  # (n, d): cᵀw for every c, w
     log_z = torch.cat(  # (2d,) log Z(c) for c = +v and c = −v
         [torch.logsumexp(projections, dim=0), torch.logsumexp(projections.neg_(), dim=0)]
     )

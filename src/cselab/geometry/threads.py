@@ -1,21 +1,23 @@
 """The threads of the geometry's own work (statistics updates and collect).
 
-By default the geometry's own work runs on torch's intra-op threads as the caller set them
-(all cores unless changed), like the model's forward pass. ``CSELAB_GEOMETRY_THREADS=N``
-sets N threads for it (the forward pass keeps the caller's).
+The geometry's own operations are small (passes over one layer's rows, index additions,
+a 384×384 eigen-decomposition) and run on one thread; the scatter's matrix products, most
+of its arithmetic, run on the caller's threads (torch's intra-op threads as the forward pass
+uses them). ``CSELAB_GEOMETRY_THREADS=N`` puts all of it on N threads.
 
-Measured with benchmarks/geometry_speed.py on this project's idle 2-core machine (load
-average < 1.5; all-MiniLM-L6-v2, default protocol, all metrics; analysis / its forward
-passes at 1,379 / 5,000 / 17,256 STS-B sentences): 1 thread 2.01 / 1.62 / 1.48, 2 threads
-1.62 / 1.43 / 1.33 — the scatter's matrix products, most of the work, scale with the cores.
-On a machine with more runnable threads than cores the choice reverses, because OpenMP's
-threads wait on each other: at load average 9-11 one 384×384 ``eigvalsh`` took 1.5-3.8 s
-with 2 threads and 0.02-0.03 s with 1; set ``CSELAB_GEOMETRY_THREADS=1`` there.
+Why the split (this project's 2-core machine): small operations on two threads are slow
+whenever the machine is loaded beyond its cores, because OpenMP's threads wait on each
+other — at load average 3-4 a 400-sentence `cselab geometry` run in batches of 8 took 45 s
+on two threads against 2.1 s on one, a 13×24 `index_add_` 1.25 ms against 0.004 ms, and at
+load average 9-11 a 384×384 ``eigvalsh`` 1.5-3.8 s against 0.02-0.03 s. The products gain
+from the cores when the machine is idle (0.63 s on one thread, 0.34 s on two, for 5,000
+STS-B sentences' batches). Measured ratios are in docs/geometry.md#benchmark.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from collections.abc import Iterator
 
@@ -23,28 +25,47 @@ import torch
 
 from cselab.errors import CselabError
 
+_CALLER: contextvars.ContextVar[int | None] = contextvars.ContextVar("caller", default=None)
+
 
 @contextlib.contextmanager
 def threads_for_geometry() -> Iterator[None]:
-    """Run the block with torch's intra-op threads set to ``CSELAB_GEOMETRY_THREADS`` (when
-    set), then restore them."""
+    """Run the block on ``CSELAB_GEOMETRY_THREADS`` threads (default 1), then restore the
+    caller's; :func:`threads_for_products` inside it returns to the caller's threads."""
     chosen = geometry_threads()
     before = torch.get_num_threads()
-    if chosen is not None:
-        torch.set_num_threads(chosen)
+    token = _CALLER.set(_CALLER.get() or before)  # the outermost caller's
+    torch.set_num_threads(chosen or 1)
     try:
         yield
     finally:
-        if chosen is not None:
-            torch.set_num_threads(before)
+        _CALLER.reset(token)
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def threads_for_products() -> Iterator[None]:
+    """Run large matrix products on the caller's threads (``CSELAB_GEOMETRY_THREADS`` when
+    set), then restore."""
+    chosen = geometry_threads()
+    before = torch.get_num_threads()
+    torch.set_num_threads(chosen or _CALLER.get() or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def geometry_threads() -> int | None:
-    """``CSELAB_GEOMETRY_THREADS``, checked (a whole number >= 1); None when unset (the
-    caller's threads)."""
-    text = os.environ.get("CSELAB_GEOMETRY_THREADS")
-    if text is None:
+    """``CSELAB_GEOMETRY_THREADS``, checked: a whole number from 1 to the machine's CPU
+    count; None when unset or empty."""
+    text = os.environ.get("CSELAB_GEOMETRY_THREADS", "").strip()
+    if not text:
         return None
-    if not text.strip().isdigit() or int(text) < 1:
-        raise CselabError(f"CSELAB_GEOMETRY_THREADS={text!r}: give a whole number >= 1")
+    cpus = os.cpu_count() or 1
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= cpus:
+        raise CselabError(
+            f"CSELAB_GEOMETRY_THREADS={text!r}: give a whole number from 1 to {cpus} "
+            "(the CPUs of this machine)"
+        )
     return int(text)

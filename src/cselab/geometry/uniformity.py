@@ -18,6 +18,7 @@ import torch
 from cselab.errors import CselabError
 from cselab.geometry.protocols import Protocol
 from cselab.geometry.spec import MetricSpec, Output
+from cselab.geometry.threads import threads_for_products
 from cselab.geometry.validation import checked_vectors, require_tokens, unit_rows
 
 NAME = "uniformity"
@@ -31,7 +32,9 @@ def _log_sum_exp_pairs(units: torch.Tensor, t: float, block: int = 512) -> float
     parts = []  # log-sum-exp of each block's share of the ordered pairs
     for start in range(0, n, block):
         stop = min(start + block, n)
-        logits = (units[start:stop] @ units[start:].T).sub_(1).mul_(2 * t)  # (b, n − start)
+        with threads_for_products():
+            logits = units[start:stop] @ units[start:].T  # (b, n − start)
+        logits.sub_(1).mul_(2 * t)
         within = logits[:, : stop - start].fill_diagonal_(-math.inf)  # pairs in the block
         parts.append(torch.logsumexp(within.flatten(), 0).double())
         if stop < n:

@@ -22,7 +22,7 @@ import torch
 
 from cselab.geometry.batch import ViewBatch
 from cselab.geometry.statistics.base import cpu
-from cselab.geometry.threads import threads_for_geometry
+from cselab.geometry.threads import threads_for_geometry, threads_for_products
 
 
 def centred_scatter(x: torch.Tensor) -> torch.Tensor:
@@ -31,18 +31,29 @@ def centred_scatter(x: torch.Tensor) -> torch.Tensor:
     return centred.T @ centred
 
 
+#: eigenvalues below ROUND_OFF · ε · λ_max are round-off (ε of the products' precision)
+ROUND_OFF = 4.0
+
+
 def scatter_eigenvalues(
     scatter: torch.Tensor, n: int, precision: torch.dtype | None = None
 ) -> torch.Tensor:
     """(d,) eigenvalues of a centred scatter of n points, descending, float64. A centred
-    scatter has rank ≤ n − 1, and its eigenvalues below λ_max · d · ε (ε of ``precision``,
+    scatter has rank ≤ n − 1, and its eigenvalues below 4 · ε · λ_max (ε of ``precision``,
     the precision its products were computed in; default the scatter's dtype) are
-    round-off: both are set to 0, so that a null direction (n < d points, or the direction
-    a LayerNorm removes) does not get round-off values, whose square roots would inflate
-    the effective rank and make it depend on how the points were batched."""
+    round-off: both are set to 0, so that a null direction (n < d points, a subspace, the
+    direction a LayerNorm removes) does not get round-off values, whose square roots would
+    inflate the effective rank and make it depend on how the points were batched.
+
+    The round-off of a null direction measured ≤ 0.08 ε λ_max on float32 rows (ranks 20,
+    200, 300 in 384 dimensions, 30,000-60,000 rows in 630-row batches, means up to 50), so
+    4 ε keeps a margin of 50. A floor of d · ε λ_max (the matrix-rank rule for singular
+    values, applied here to their squares) was 4.6e-5 λ_max at d = 384: it dropped genuine
+    directions (σ < 0.7 % of σ_max): all-MiniLM-L6-v2 on 310 tokens gave an effective rank
+    of 106.7 from float32 rows against the SVD's 113.6."""
     with threads_for_geometry():
         values = torch.linalg.eigvalsh(scatter.to(torch.float64)).flip(-1).clamp_min(0.0)
-    floor = float(values[0]) * len(values) * torch.finfo(precision or scatter.dtype).eps
+    floor = float(values[0]) * ROUND_OFF * torch.finfo(precision or scatter.dtype).eps
     values[max(n - 1, 0) :] = 0.0
     return values.masked_fill_(values <= floor, 0.0)
 
@@ -129,11 +140,12 @@ class Scatter:
             self._scratch = x.new_empty(max(n, 1024), d)
         centred = self._scratch[:n]
         mean = x.new_empty(layers, d, dtype=torch.float64)  # (L, d)
-        for layer in range(layers):  # one layer's rows stay in cache: mean, centre, product
-            rows = x[layer]
-            torch.div(rows.sum(0).double(), n, out=mean[layer])
-            torch.sub(rows, mean[layer].to(x.dtype), out=centred)
-            self._block[layer].addmm_(centred.T, centred)
+        with threads_for_products():
+            for layer in range(layers):  # one layer's rows stay in cache: mean, centre, product
+                rows = x[layer]
+                torch.div(rows.sum(0).double(), n, out=mean[layer])
+                torch.sub(rows, mean[layer].to(x.dtype), out=centred)
+                self._block[layer].addmm_(centred.T, centred)
         self._parts.append((n, mean))
         if len(self._parts) >= self.block_batches:
             self._fold()
