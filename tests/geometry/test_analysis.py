@@ -171,6 +171,14 @@ def test_vectors_that_cannot_be_read_are_named() -> None:
         analyze_embeddings(token_vectors=tokens)
     with pytest.raises(CselabError, match="token_ids: expected numbers .* got list"):
         analyze_embeddings(token_vectors=tokens, token_ids=list("abcdef"), sentence_ids=[0] * 6)
+    ids = np.arange(6)
+    with pytest.raises(CselabError, match="expected real numbers, got dtype torch.complex"):
+        analyze_embeddings(token_vectors=tokens + 1j, token_ids=ids, sentence_ids=ids)
+    with pytest.raises(CselabError, match="token_ids: expected whole numbers"):
+        analyze_embeddings(token_vectors=tokens, token_ids=ids + 0.5, sentence_ids=ids)
+    uneven = {1: np.ones((6, 4)), 2: np.ones((6, 3))}
+    with pytest.raises(CselabError, match=r"same n and d, got shapes \{1: \(6, 4\), 2: \(6, 3\)\}"):
+        analyze_embeddings(token_vectors=uneven, token_ids=ids, sentence_ids=ids)
     far_apart = np.r_[np.repeat(np.arange(300), 2), [0, 0]]  # sentence 0 again, 300 later
     vectors = np.random.default_rng(0).normal(size=(len(far_apart), 4))
     with pytest.raises(CselabError, match="token vectors: sentence_ids .* not contiguous"):

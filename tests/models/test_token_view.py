@@ -111,3 +111,11 @@ def test_the_fast_backend_path_gives_the_wrappers_ids_and_flags(tiny_model) -> N
     want = tokenizer(texts, truncation=False, return_special_tokens_mask=True, verbose=False)
     assert ids == want["input_ids"] and special == want["special_tokens_mask"]
     assert not too_long and len(ids[2]) > 300  # not truncated by the earlier call
+    backend = tokenizer.backend_tokenizer
+    backend.enable_truncation(max_length=7)
+    backend.enable_padding(length=9, pad_id=0)
+    before = (backend.truncation, backend.padding)
+    tokenize_sentences(tokenizer, texts, 10_000)
+    assert (backend.truncation, backend.padding) == before  # the caller's settings are kept
+    backend.no_truncation()
+    backend.no_padding()

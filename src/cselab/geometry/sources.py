@@ -222,11 +222,17 @@ def gather_rows(
 def _stacked(
     vectors, layers: Sequence[int] | None, name: str
 ) -> tuple[torch.Tensor, tuple[int, ...]]:
-    """(L, n, d) tensor and layer ids from {layer: (n, d)}, (L, n, d) or (n, d) input."""
+    """(L, n, d) real tensor and layer ids from {layer: (n, d)}, (L, n, d) or (n, d) input."""
     if isinstance(vectors, dict):
         keys = tuple(sorted(vectors))
-        return torch.stack([as_tensor(vectors[k], name=f"{name}[{k}]") for k in keys]), keys
-    x = as_tensor(vectors, name=name)
+        parts = [_real(as_tensor(vectors[k], name=f"{name}[{k}]"), f"{name}[{k}]") for k in keys]
+        shapes = {k: tuple(p.shape) for k, p in zip(keys, parts, strict=True)}
+        if len(set(shapes.values())) > 1 or parts[0].dim() != 2:
+            raise CselabError(
+                f"{name}: every layer must be (n, d) with the same n and d, got shapes {shapes}"
+            )
+        return torch.stack(parts), keys
+    x = _real(as_tensor(vectors, name=name), name)
     if x.dim() == 2:
         x = x[None]
     if x.dim() != 3:
@@ -235,6 +241,22 @@ def _stacked(
     if len(ids) != x.shape[0]:
         raise CselabError(f"layers {list(ids)} for vectors of {x.shape[0]} layers")
     return x, ids
+
+
+def _real(x: torch.Tensor, name: str) -> torch.Tensor:
+    """``x`` if its values are real numbers; complex or boolean input is an error."""
+    if x.is_complex() or x.dtype == torch.bool:
+        raise CselabError(f"{name}: expected real numbers, got dtype {x.dtype}")
+    return x
+
+
+def _whole(ids: torch.Tensor, name: str) -> torch.Tensor:
+    """Ids (n,) as long; fractional values are an error (not silently truncated)."""
+    if ids.is_floating_point() and not bool((ids == ids.round()).all()):
+        raise CselabError(f"{name}: expected whole numbers, got fractional values")
+    if ids.is_complex() or ids.dtype == torch.bool:
+        raise CselabError(f"{name}: expected whole numbers, got dtype {ids.dtype}")
+    return ids.long()
 
 
 def token_vector_batches(
@@ -250,8 +272,8 @@ def token_vector_batches(
             "token_vectors need token_ids (the word type of each token) and sentence_ids "
             "(the sentence of each token), one per token vector"
         )
-    token_ids = as_tensor(token_ids, name="token_ids").long()
-    sentence_ids = as_tensor(sentence_ids, name="sentence_ids").long()
+    token_ids = _whole(as_tensor(token_ids, name="token_ids"), "token_ids")
+    sentence_ids = _whole(as_tensor(sentence_ids, name="sentence_ids"), "sentence_ids")
     for name, values in (("token_ids", token_ids), ("sentence_ids", sentence_ids)):
         if values.shape != (x.shape[1],):
             raise CselabError(

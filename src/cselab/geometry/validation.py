@@ -42,11 +42,13 @@ def checked_vectors(x, metric: str, **ids) -> torch.Tensor:
 
 
 def require_tokens(n: int, metric: str, needed: int = 1, what: str = "tokens") -> None:
-    """Raise ``no tokens ...`` (or too few) before computing on an empty stream."""
+    """Raise ``no tokens ...`` before computing on an empty stream; too few (e.g. one
+    sentence for a mean over pairs of sentences) is :class:`MetricUndefined`, which the
+    pipeline skips with a warning while the other metrics are measured."""
     if n == 0:
         raise CselabError(f"{metric}: no {what} were given (empty input); nothing to compute")
     if n < needed:
-        raise CselabError(f"{metric}: needs at least {needed} {what}, got {n}")
+        raise MetricUndefined(f"{metric}: needs at least {needed} {what}, got {n}")
 
 
 __all__ = [

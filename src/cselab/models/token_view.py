@@ -115,10 +115,19 @@ def _encode(tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[int
     if not getattr(tokenizer, "is_fast", False) or backend is None:
         encoded = tokenizer(texts, truncation=False, return_special_tokens_mask=True, verbose=False)
         return encoded["input_ids"], encoded["special_tokens_mask"]
+    truncation, padding = backend.truncation, backend.padding
+    split = backend.encode_special_tokens
     backend.no_truncation()
     backend.no_padding()
     backend.encode_special_tokens = bool(getattr(tokenizer, "split_special_tokens", False))
-    encodings = backend.encode_batch(texts, add_special_tokens=True)
+    try:
+        encodings = backend.encode_batch(texts, add_special_tokens=True)
+    finally:  # the caller's tokenizer is left as it was
+        if truncation is not None:
+            backend.enable_truncation(**truncation)
+        if padding is not None:
+            backend.enable_padding(**padding)
+        backend.encode_special_tokens = split
     return [e.ids for e in encodings], [e.special_tokens_mask for e in encodings]
 
 
