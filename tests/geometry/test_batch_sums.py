@@ -87,8 +87,11 @@ def test_a_view_computes_everything_wanted_in_one_pass_and_checks_it() -> None:
         ViewBatch(zero, ids, sids, wanted=frozenset({"units"})).sums(("units",))
     bad = layers.clone()
     bad[2, 0, 1] = float("nan")
-    with pytest.raises(CselabError, match="NaN or inf"):
+    with pytest.raises(CselabError, match=r"NaN or inf \(1 tokens; layer 2\)"):
         ViewBatch(bad, ids, sids, wanted=frozenset({"units"})).check(None)
+    bad[0, 3, 0] = float("inf")
+    with pytest.raises(CselabError, match=r"NaN or inf \(2 tokens; layers 5, 9\)"):
+        ViewBatch(bad, ids, sids, layer_ids=(5, 7, 9)).check(None)  # the model's layer ids
 
 
 def test_first_occurrences_within_each_sentence() -> None:

@@ -48,6 +48,7 @@ class ViewBatch:
     pad_token_id: int | None = None
     label: str = "geometry"
     wanted: frozenset[str] = frozenset()  # batch sums every statistic of the view reads
+    layer_ids: tuple[int, ...] | None = None  # the stacked layers' ids, for messages
     _derived: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -100,10 +101,15 @@ class ViewBatch:
             if norms is None:
                 norms = torch.linalg.vector_norm(self.work(), dim=2)  # (L, n)
             if not bool(torch.isfinite(norms.sum())):  # NaN/inf propagate into the norms
-                bad = int((~torch.isfinite(self.work())).any(dim=2).any(dim=0).sum())
+                rows = ~torch.isfinite(self.work()).all(dim=2)  # (L, n)
+                bad = int(rows.any(dim=0).sum())
+                where = rows.any(dim=1).nonzero().flatten().tolist()
+                if self.layer_ids is not None:
+                    where = [self.layer_ids[i] for i in where]
                 shape = tuple(self.vectors.shape[1:])
                 raise CselabError(
-                    f"{self.label}: embeddings of shape {shape} contain NaN or inf ({bad} tokens)"
+                    f"{self.label}: embeddings of shape {shape} contain NaN or inf ({bad} tokens; "
+                    f"layer{'s' if len(where) > 1 else ''} {', '.join(map(str, where))})"
                 )
             return norms
 

@@ -65,6 +65,7 @@ class GeometryStream:
                     f"{len(self.plan.layers)} planned"
                 )
             view.wanted = self.wanted[level]  # before the checks: norms come from the pass
+            view.layer_ids = self.plan.layers
             view.check(self.dims[level])
             if not len(view):
                 continue
