@@ -89,3 +89,20 @@ def test_bad_input_names_the_metric() -> None:
     one_sentence = torch.zeros(len(x), dtype=torch.long)
     with pytest.raises(CselabError, match="needs at least 2 sentences, got 1"):
         anisotropy_sampled(x, one_sentence)
+
+
+def test_one_sentence_gives_the_exact_value_and_skips_the_sampled_one() -> None:
+    import warnings
+
+    from cselab.geometry.analysis import analyze_embeddings
+
+    x, ids, _ = random_tokens(seed=3)
+    one = torch.zeros(len(x), dtype=torch.long)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = analyze_embeddings(token_vectors=x, token_ids=ids, sentence_ids=one,
+                                    metrics=["anisotropy"])  # fmt: skip
+    values = dict(zip(result.table["metric"], result.table["value"], strict=True))
+    assert values["anisotropy"] == pytest.approx(bf.mean_pairwise_cosine(x), abs=1e-12)
+    assert "anisotropy_sampled" not in values
+    assert any("anisotropy_sampled undefined" in str(w.message) for w in caught)

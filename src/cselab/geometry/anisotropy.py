@@ -15,6 +15,7 @@ and intra-sentence similarity are adjusted by. Two estimates:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,11 +59,11 @@ def anisotropy_sampled(x, sentence_ids, n_sentences: int = 1000, seed: int = 0) 
 def compute(stats: Mapping[str, Any], protocol: Protocol) -> dict[str, float]:
     moments, sample = stats["moments"], stats["sentence_sample"]
     require_tokens(moments.n, NAME, needed=2)
-    require_tokens(0 if sample.rows is None else len(sample.rows), NAME, 2, "sentences")
     s, n = moments.unit_sum, moments.n
-    return {
+    sentences = 0 if sample.rows is None else len(sample.rows)
+    return {  # one sentence: the exact value is defined, the sampled one (NaN: skipped) not
         "anisotropy": float((s @ s - n) / (n * (n - 1))),
-        "anisotropy_sampled": mean_offdiagonal_cosine(sample.rows),
+        "anisotropy_sampled": mean_offdiagonal_cosine(sample.rows) if sentences >= 2 else math.nan,
     }
 
 
