@@ -143,10 +143,8 @@ class ViewBatch:
         if have is None or not set(needs) <= have[0]:
             names = frozenset(needs) | self.wanted | (have[0] if have else frozenset())
             index, n_sentences = None, 0
-            if "sentences" in names:  # consecutive runs (check() tests they are contiguous)
-                _, index, counts = torch.unique_consecutive(
-                    self.sentence_ids, return_inverse=True, return_counts=True
-                )
+            if "sentences" in names:  # unchecked: check() tests them after the norms
+                _, index, counts = self.consecutive()
                 n_sentences = len(counts)
             found = batch_sums(
                 self.work(), names, sentence_index=index, n_sentences=n_sentences,
@@ -158,9 +156,15 @@ class ViewBatch:
             self.nonzero_norms()  # checks NaN, inf and zero vectors
         return have[1]
 
+    def consecutive(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:func:`consecutive_runs` of the sentence ids (not checked), once per batch."""
+        return self.derived("consecutive", lambda: consecutive_runs(self.sentence_ids))
+
     def runs(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(run index of each row (n,), run lengths (s,)) of the contiguous sentences."""
-        return self.derived("runs", lambda: sentence_runs(self.sentence_ids, self.label))
+        return self.derived(
+            "runs", lambda: sentence_runs(self.sentence_ids, self.label, self.consecutive())
+        )
 
     def rank_in_sentence(self) -> torch.Tensor:
         """(n,) index of each row within its sentence (0, 1, 2, ...)."""
@@ -184,12 +188,23 @@ def unit_rows(x: torch.Tensor, who: str) -> torch.Tensor:
     return x / norms
 
 
-def sentence_runs(sentence_ids: torch.Tensor, who: str) -> tuple[torch.Tensor, torch.Tensor]:
+def consecutive_runs(
+    sentence_ids: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Runs of equal consecutive ids: (id of each run (s,), run index per row (n,), run
+    lengths (s,)); not checked (:func:`sentence_runs` checks them)."""
+    return torch.unique_consecutive(sentence_ids, return_inverse=True, return_counts=True)
+
+
+def sentence_runs(
+    sentence_ids: torch.Tensor,
+    who: str,
+    runs: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Contiguous sentences: (run index per row (n,), run lengths (s,)); a sentence whose
-    rows are not consecutive is an error."""
-    ids, inverse, counts = torch.unique_consecutive(
-        sentence_ids, return_inverse=True, return_counts=True
-    )
+    rows are not consecutive is an error. ``runs``: its :func:`consecutive_runs`, when
+    computed already."""
+    ids, inverse, counts = consecutive_runs(sentence_ids) if runs is None else runs
     if len(torch.unique(ids)) != len(ids):
         raise CselabError(
             f"{who}: sentence_ids of shape {tuple(sentence_ids.shape)} are not contiguous "

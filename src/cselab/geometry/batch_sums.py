@@ -53,9 +53,9 @@ def batch_sums(
     sentence_ids: torch.Tensor | None = None,
 ) -> BatchSums:
     """The norms and the ``wanted`` sums (names of :data:`SUMS`) of rows x (L, n, d) (a
-    zero row gives non-finite sums: the caller checks the norms); ``sentence_index`` (n,) numbers the rows' sentences 0..s-1,
-    ``token_ids`` (n,) are their types and ``sentence_ids`` (n,) their sentences (for
-    ``first_types``)."""
+    zero row gives non-finite sums: the caller checks the norms); ``sentence_index`` (n,)
+    numbers the rows' sentences 0..s-1, ``token_ids`` (n,) are their types and
+    ``sentence_ids`` (n,) their sentences (for ``first_types``)."""
     unknown = set(wanted) - set(SUMS)
     if unknown:
         raise KeyError(f"unknown batch sums {sorted(unknown)}; choose from {SUMS}")

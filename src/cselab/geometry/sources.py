@@ -279,10 +279,10 @@ def token_vector_batches(
             raise CselabError(
                 f"{name} of shape {tuple(values.shape)} for {x.shape[1]} token vectors"
             )
-    sentence_runs(sentence_ids, "token vectors")  # a sentence in two places is an error
+    _, lengths = sentence_runs(sentence_ids, "token vectors")  # one sentence, one place
 
     def batches() -> Iterator[GeometryBatch]:
-        starts = torch.nonzero(torch.diff(sentence_ids, prepend=sentence_ids[:1] - 1)).flatten()
+        starts = torch.cumsum(lengths, 0) - lengths  # (s,) first row of each sentence
         bounds = [*starts[::batch_sentences].tolist(), len(sentence_ids)]
         for a, b in itertools.pairwise(bounds):
             view = ViewBatch(x[:, a:b], token_ids[a:b], sentence_ids[a:b], label="token vectors")
